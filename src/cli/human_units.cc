@@ -1,0 +1,42 @@
+#include "cli/human_units.h"
+
+#include <cstdio>
+
+namespace vslice::cli {
+
+std::string FormatBytes(std::uint64_t bytes) {
+  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024.0 && unit < 6) {
+    value /= 1024.0;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f %s", value, kUnits[unit]);
+  return text;
+}
+
+std::string FormatSeconds(std::uint64_t nanoseconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f s", static_cast<double>(nanoseconds) / 1e9);
+  return text;
+}
+
+std::string FormatQuotas(const std::uint64_t (&quota)[kMaxDevices]) {
+  std::string text;
+  for (int first = 0; first < kMaxDevices;) {
+    int last = first;
+    while (last + 1 < kMaxDevices && quota[last + 1] == quota[first]) ++last;
+    if (!text.empty()) text += ", ";
+    text += first == last ? "device " + std::to_string(first)
+                          : "devices " + std::to_string(first) + "-" + std::to_string(last);
+    text += " ";
+    text += quota[first] == kNoLimit ? "unlimited" : FormatBytes(quota[first]);
+    first = last + 1;
+  }
+  return text;
+}
+
+}  // namespace vslice::cli

@@ -1,0 +1,114 @@
+#include "cli/run_options.h"
+
+#include "cli/cli_error.h"
+#include "cli/option_reader.h"
+#include "core/options.h"
+#include "core/size_parse.h"
+
+namespace vslice::cli {
+namespace {
+
+constexpr char kSizeForm[] =
+    "a size such as 1g, 512m or 1073741824 (units k, m, g, t; all binary)";
+constexpr std::size_t kMaxPodName = 128;
+
+std::string Bad(const std::string& option, const std::string& value, const char* why) {
+  std::string text = "bad value '" + value + "' for " + option;
+  if (why != nullptr) text += std::string(" (") + why + ")";
+  return text;
+}
+
+std::uint64_t ParseSize(const std::string& option, const std::string& value) {
+  const SizeResult r = ParseByteSizeWithReason(value);
+  if (!r.ok) throw UsageError(Bad(option, value, r.why) + ": expected " + kSizeForm);
+  return r.bytes;
+}
+
+bool ValidPodName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxPodName || name[0] == '.' || name[0] == '-') return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+RunOptions ParseRunOptions(const std::vector<std::string>& args) {
+  RunOptions o;
+  OptionReader r(args,
+                 "--memory, --memory-device, --compute, --weight, --pod, --region, "
+                 "--no-limiter, --library or --help");
+  while (r.Next()) {
+    if (r.Is("--memory")) {
+      o.memory = ParseSize("--memory", r.Value());
+    } else if (r.Is("--memory-device")) {
+      const std::string value = r.Value();
+      const std::size_t eq = value.find('=');
+      const char* expected =
+          ": expected I=SIZE, a device index I from 0 to 15 and a size such as 1g, 512m or "
+          "1073741824";
+      if (eq == std::string::npos) throw UsageError(Bad("--memory-device", value, nullptr) + expected);
+      const IntResult index =
+          ParseIntInRangeWithReason(std::string_view(value).substr(0, eq), 0, kMaxDevices - 1);
+      if (!index.ok) {
+        throw UsageError(Bad("--memory-device", value,
+                             (std::string("device index ") + index.why).c_str()) + expected);
+      }
+      const SizeResult size = ParseByteSizeWithReason(std::string_view(value).substr(eq + 1));
+      if (!size.ok) {
+        throw UsageError(Bad("--memory-device", value,
+                             (std::string("size ") + size.why).c_str()) + expected);
+      }
+      o.memory_device[static_cast<int>(index.value)] = size.bytes;
+    } else if (r.Is("--compute")) {
+      const std::string value = r.Value();
+      const IntResult pct = ParseIntInRangeWithReason(value, 0, 100);
+      if (!pct.ok) {
+        throw UsageError(Bad("--compute", value, pct.why) +
+                         ": expected a whole number of percent from 0 to 100");
+      }
+      o.compute = static_cast<int>(pct.value);
+    } else if (r.Is("--weight")) {
+      const std::string value = r.Value();
+      const IntResult weight = ParseIntInRangeWithReason(value, 1, 1000);
+      if (!weight.ok) {
+        throw UsageError(Bad("--weight", value, weight.why) +
+                         ": expected a whole number from 1 to 1000");
+      }
+      o.weight = static_cast<int>(weight.value);
+    } else if (r.Is("--pod")) {
+      const std::string value = r.Value();
+      if (!ValidPodName(value)) {
+        throw UsageError(Bad("--pod", value, nullptr) +
+                         ": expected 1 to 128 letters, digits, '.', '_' or '-', not starting "
+                         "with '.' or '-'");
+      }
+      o.pod = value;
+    } else if (r.Is("--region")) {
+      o.region = r.Value();
+      if (o.region.empty()) throw UsageError("bad value '' for --region: expected a file path");
+    } else if (r.Is("--library")) {
+      o.library = r.Value();
+      if (o.library.empty()) throw UsageError("bad value '' for --library: expected a file path");
+    } else if (r.Is("--no-limiter")) {
+      r.NoValue();
+      o.no_limiter = true;
+    } else if (r.Is("--help") || r.Is("-h")) {
+      r.NoValue();
+      o.help = true;
+      return o;
+    } else {
+      r.Unknown();
+    }
+  }
+  o.command = r.rest();
+  if (o.command.empty()) {
+    throw UsageError("no command given (expected: vslice run [OPTIONS] -- COMMAND [ARGS...])");
+  }
+  return o;
+}
+
+}  // namespace vslice::cli

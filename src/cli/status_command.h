@@ -1,0 +1,16 @@
+// vslice status [--region PATH] [--json]
+#ifndef VSLICE_CLI_STATUS_COMMAND_H_
+#define VSLICE_CLI_STATUS_COMMAND_H_
+
+#include <string>
+#include <vector>
+
+namespace vslice::cli {
+
+// `args` are the arguments after "status". Returns the exit status; throws
+// CliError.
+int StatusCommand(const std::vector<std::string>& args);
+
+}  // namespace vslice::cli
+
+#endif  // VSLICE_CLI_STATUS_COMMAND_H_

@@ -1,0 +1,51 @@
+#include "cli/usage.h"
+
+namespace vslice::cli {
+
+const char* MainUsage() {
+  return "Usage: vslice <command> [ARGS...]\n"
+         "\n"
+         "Commands:\n"
+         "  run      run a command in a pod with a GPU memory quota\n"
+         "  status   show a pod region: limiter, quotas, usage, processes\n"
+         "  version  print the version\n"
+         "  help     show this text, or `vslice help <command>`\n"
+         "\n"
+         "Run `vslice <command> --help` for a command's options.\n";
+}
+
+const char* RunUsage() {
+  return "Usage: vslice run [OPTIONS] -- COMMAND [ARGS...]\n"
+         "\n"
+         "Runs COMMAND with the vslice interceptor preloaded, in a pod whose\n"
+         "processes share one GPU memory quota. Exits with COMMAND's status\n"
+         "(128+N if it was killed by signal N).\n"
+         "\n"
+         "Options:\n"
+         "  --memory SIZE            quota for every device (1g, 512m, 1073741824, ...)\n"
+         "  --memory-device I=SIZE   quota for device I (0..15); repeatable; beats --memory\n"
+         "  --compute PCT            compute cap in percent, 0..100 (0, 100: no cap)\n"
+         "  --weight N               sharing weight, 1..1000\n"
+         "  --pod NAME               pod name: region /tmp/vslice/pods/NAME.region, kept\n"
+         "                           after the run (default: run-<pid>, removed after)\n"
+         "  --region PATH            pod region file (beats --pod; kept after the run)\n"
+         "  --no-limiter             do not start vslice-limiter\n"
+         "  --library PATH           interceptor (default: $VSLICE_LIBRARY, else\n"
+         "                           <vslice's folder>/../lib/libvslice.so)\n"
+         "  --help                   show this text\n";
+}
+
+const char* StatusUsage() {
+  return "Usage: vslice status [--region PATH] [--json]\n"
+         "\n"
+         "Shows a pod region: limiter, per-device quota and usage, and the active\n"
+         "processes. Reaps dead processes first.\n"
+         "\n"
+         "Options:\n"
+         "  --region PATH   region file (default: $VSLICE_REGION, else\n"
+         "                  $CUDA_DEVICE_MEMORY_SHARED_CACHE, else /tmp/vslice.region)\n"
+         "  --json          one JSON object instead of text\n"
+         "  --help          show this text\n";
+}
+
+}  // namespace vslice::cli

@@ -1,0 +1,320 @@
+#include "core/options.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "core/size_parse.h"
+
+// Every variable, its form, default, precedence and malformed-value behaviour
+// is documented in docs/CONFIGURATION.md; keep the two in step.
+
+namespace vslice {
+namespace {
+
+// Bytes charged per process context per device when VSLICE_CONTEXT_RESERVE is
+// unset (or malformed). 0 until it has been measured on a real GPU.
+constexpr std::uint64_t kDefaultContextReserve = 0;
+
+constexpr char kDefaultRegionPath[] = "/tmp/vslice.region";
+
+constexpr long kMinWeight = 1;
+constexpr long kMaxWeight = 1000;
+constexpr int kDefaultWeight = 1;
+
+// A malformed compute cap must not silently uncap the tenant (a typo must not
+// give it the whole card), so it becomes the most restrictive cap we consider
+// useful. The error line tells the operator.
+constexpr int kMalformedComputeLimit = 10;
+
+constexpr LogLevel kDefaultLogLevel = LogLevel::kWarning;
+
+// Longest piece of an offending value quoted in an error line; longer values
+// are cut and end in "...". Keeps every line within kOptionErrorLength.
+constexpr std::size_t kShownValueLength = 24;
+
+constexpr char kSizeForm[] =
+    "a whole number of bytes with an optional unit k, m, g or t (for example 1024m or 2g)";
+constexpr char kMegabyteForm[] = "a whole number of megabytes (for example 4096)";
+constexpr char kBoolForm[] = "true/false, 1/0, yes/no or on/off";
+
+// A variable found in the environment: the first of several names that is set.
+struct Setting {
+  const char* name = nullptr;   // nullptr: none of the names is set
+  const char* value = nullptr;
+  bool set() const { return value != nullptr; }
+};
+
+// Copies `value` into `out` for quoting: at most kShownValueLength bytes,
+// anything that could break the line or the quoting (control bytes, non-ASCII
+// bytes, '"', '\\') replaced by '?', and "..." appended when cut.
+void QuoteValue(const char* value, char (&out)[kShownValueLength + 4]) {
+  std::size_t i = 0;
+  for (; i < kShownValueLength && value[i] != '\0'; ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    out[i] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : static_cast<char>(c);
+  }
+  if (value[i] != '\0') {
+    out[i++] = '.';
+    out[i++] = '.';
+    out[i++] = '.';
+  }
+  out[i] = '\0';
+}
+
+class Loader {
+ public:
+  Loader(EnvLookup lookup, void* context, Options* out)
+      : lookup_(lookup), context_(context), out_(out) {}
+
+  // The first of `names` (nullptr-terminated, highest precedence first) that
+  // is set. Lower-precedence names are not looked at once one is set.
+  Setting First(const char* a, const char* b = nullptr, const char* c = nullptr) const {
+    const char* names[] = {a, b, c};
+    for (const char* name : names) {
+      if (name == nullptr) break;
+      const char* value = lookup_ != nullptr ? lookup_(name, context_) : nullptr;
+      if (value != nullptr) return Setting{name, value};
+    }
+    return Setting{};
+  }
+
+  // Records one error line:
+  //   NAME="value" <problem>[ (<why>)]: expected <expected>; <consequence>
+  void Error(const Setting& s, const char* problem, const char* why, const char* expected,
+             const char* consequence) {
+    const int index = out_->error_count++;
+    if (index >= kMaxOptionErrors) return;  // counted, not stored
+    char shown[kShownValueLength + 4];
+    QuoteValue(s.value, shown);
+    std::snprintf(out_->errors[index], kOptionErrorLength, "%s=\"%s\" %s%s%s%s: expected %s; %s",
+                  s.name, shown, problem, why != nullptr ? " (" : "", why != nullptr ? why : "",
+                  why != nullptr ? ")" : "", expected, consequence);
+  }
+
+  void LoadMemoryLimits();
+  void LoadContextReserve();
+  void LoadPath(const Setting& s, char* dst, const char* fallback, const char* consequence);
+  void LoadComputeLimit();
+  void LoadWeight();
+  void LoadUtilizationPolicy();
+  bool LoadBool(const Setting& s, const char* consequence);
+  void LoadLogLevel();
+
+ private:
+  EnvLookup lookup_;
+  void* context_;
+  Options* out_;
+};
+
+void Loader::LoadMemoryLimits() {
+  // The all-devices value, used by every device without a value of its own.
+  std::uint64_t all_devices = kNoLimit;
+  const Setting all = First("VSLICE_MEMORY_LIMIT", "CUDA_DEVICE_MEMORY_LIMIT", "NPU_MEM_QUOTA");
+  if (all.set()) {
+    const bool megabytes = std::strcmp(all.name, "NPU_MEM_QUOTA") == 0;
+    const SizeResult r =
+        megabytes ? ParseMegabytesWithReason(all.value) : ParseByteSizeWithReason(all.value);
+    if (r.ok) {
+      all_devices = r.bytes;
+    } else {
+      all_devices = 0;
+      out_->memory_limit_invalid = true;
+      Error(all, megabytes ? "is not a number of megabytes" : "is not a size", r.why,
+            megabytes ? kMegabyteForm : kSizeForm,
+            "devices without their own limit get no device memory until it is fixed");
+    }
+  }
+
+  for (int i = 0; i < kMaxDevices; ++i) {
+    char vslice_name[32];
+    char cuda_name[40];
+    std::snprintf(vslice_name, sizeof vslice_name, "VSLICE_MEMORY_LIMIT_%d", i);
+    std::snprintf(cuda_name, sizeof cuda_name, "CUDA_DEVICE_MEMORY_LIMIT_%d", i);
+    const Setting own = First(vslice_name, cuda_name);
+    if (!own.set()) {
+      out_->memory_limit[i] = all_devices;
+      continue;
+    }
+    const SizeResult r = ParseByteSizeWithReason(own.value);
+    if (r.ok) {
+      out_->memory_limit[i] = r.bytes;
+    } else {
+      out_->memory_limit[i] = 0;
+      out_->memory_limit_invalid = true;
+      char consequence[64];
+      std::snprintf(consequence, sizeof consequence,
+                    "device %d gets no device memory until it is fixed", i);
+      Error(own, "is not a size", r.why, kSizeForm, consequence);
+    }
+  }
+}
+
+void Loader::LoadContextReserve() {
+  out_->context_reserve = kDefaultContextReserve;
+  const Setting s = First("VSLICE_CONTEXT_RESERVE");
+  if (!s.set()) return;
+  const SizeResult r = ParseByteSizeWithReason(s.value);
+  if (r.ok) {
+    out_->context_reserve = r.bytes;
+    return;
+  }
+  char consequence[96];
+  std::snprintf(consequence, sizeof consequence,
+                "the reserve stays at its default of %llu bytes until it is fixed",
+                static_cast<unsigned long long>(kDefaultContextReserve));
+  Error(s, "is not a size", r.why, kSizeForm, consequence);
+}
+
+// `dst` holds kPathLength bytes. On a bad value it gets `fallback` ("" for
+// none).
+void Loader::LoadPath(const Setting& s, char* dst, const char* fallback,
+                      const char* consequence) {
+  std::snprintf(dst, kPathLength, "%s", fallback);
+  if (!s.set()) return;
+  const std::size_t length = strnlen(s.value, kPathLength);
+  const char* why = nullptr;
+  if (length == 0) {
+    why = "empty";
+  } else if (s.value[0] != '/') {
+    why = "relative";
+  } else if (length >= static_cast<std::size_t>(kPathLength)) {
+    why = "too long";
+  }
+  if (why == nullptr) {
+    std::memcpy(dst, s.value, length + 1);
+    return;
+  }
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "an absolute path of at most %d bytes",
+                kPathLength - 1);
+  Error(s, "is not a usable path", why, expected, consequence);
+}
+
+void Loader::LoadComputeLimit() {
+  out_->compute_limit = 0;
+  const Setting s = First("VSLICE_COMPUTE", "CUDA_DEVICE_SM_LIMIT");
+  if (!s.set()) return;
+  const IntResult r = ParseIntInRangeWithReason(s.value, 0, 100);
+  if (r.ok) {
+    out_->compute_limit = r.value == 100 ? 0 : static_cast<int>(r.value);
+    return;
+  }
+  out_->compute_limit = kMalformedComputeLimit;
+  char consequence[64];
+  std::snprintf(consequence, sizeof consequence, "compute is capped at %d%% until it is fixed",
+                kMalformedComputeLimit);
+  Error(s, "is not a compute percentage", r.why,
+        "a whole number from 0 to 100 (0 and 100 mean no cap)", consequence);
+}
+
+void Loader::LoadWeight() {
+  out_->weight = kDefaultWeight;
+  // CUDA_TASK_PRIORITY is read only when neither vslice's nor the Ascend name
+  // is set, and is used as given (see docs/CONFIGURATION.md).
+  const Setting s = First("VSLICE_WEIGHT", "NPU_PRIORITY", "CUDA_TASK_PRIORITY");
+  if (!s.set()) return;
+  const IntResult r = ParseIntInRangeWithReason(s.value, kMinWeight, kMaxWeight);
+  if (r.ok) {
+    out_->weight = static_cast<int>(r.value);
+    return;
+  }
+  char expected[48];
+  std::snprintf(expected, sizeof expected, "a whole number from %ld to %ld", kMinWeight,
+                kMaxWeight);
+  char consequence[48];
+  std::snprintf(consequence, sizeof consequence, "the weight is %d until it is fixed",
+                kDefaultWeight);
+  Error(s, "is not a weight", r.why, expected, consequence);
+}
+
+void Loader::LoadUtilizationPolicy() {
+  out_->utilization_policy = UtilizationPolicy::kDefault;
+  const Setting s = First("GPU_CORE_UTILIZATION_POLICY");
+  if (!s.set()) return;
+  const std::string_view v = TrimSpaces(s.value);
+  struct Name {
+    std::string_view text;
+    UtilizationPolicy policy;
+  };
+  constexpr Name kNames[] = {{"default", UtilizationPolicy::kDefault},
+                             {"force", UtilizationPolicy::kForce},
+                             {"disable", UtilizationPolicy::kDisable}};
+  for (const Name& n : kNames) {
+    if (v.size() != n.text.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < v.size() && same; ++i) {
+      char c = v[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      same = c == n.text[i];
+    }
+    if (same) {
+      out_->utilization_policy = n.policy;
+      return;
+    }
+  }
+  Error(s, "is not a utilization policy", v.empty() ? "empty" : nullptr,
+        "default, force or disable", "the policy is default until it is fixed");
+}
+
+// Returns the value of the boolean setting; false when unset or malformed.
+bool Loader::LoadBool(const Setting& s, const char* consequence) {
+  if (!s.set()) return false;
+  bool value = false;
+  if (ParseBool(s.value, &value)) return value;
+  Error(s, "is not a boolean", TrimSpaces(s.value).empty() ? "empty" : nullptr, kBoolForm,
+        consequence);
+  return false;
+}
+
+void Loader::LoadLogLevel() {
+  out_->log_level = kDefaultLogLevel;
+  const Setting s = First("VSLICE_LOG_LEVEL", "LIBCUDA_LOG_LEVEL");
+  if (!s.set()) return;
+  const IntResult r = ParseIntInRangeWithReason(s.value, 0, 4);
+  if (!r.ok) {
+    Error(s, "is not a log level", r.why, "0 (errors), 1 or 2 (warnings), 3 (info) or 4 (debug)",
+          "the log level stays 2 (warnings) until it is fixed");
+    return;
+  }
+  switch (r.value) {
+    case 0: out_->log_level = LogLevel::kError; break;
+    case 1:
+    case 2: out_->log_level = LogLevel::kWarning; break;
+    case 3: out_->log_level = LogLevel::kInfo; break;
+    default: out_->log_level = LogLevel::kDebug; break;
+  }
+}
+
+const char* GetEnv(const char* name, void* /*context*/) { return std::getenv(name); }
+
+}  // namespace
+
+Options LoadOptions(EnvLookup lookup, void* context) {
+  Options options{};
+  Loader loader(lookup, context, &options);
+
+  options.control_disabled = loader.LoadBool(loader.First("VSLICE_DISABLE", "CUDA_DISABLE_CONTROL"),
+                                             "control stays on until it is fixed");
+  loader.LoadMemoryLimits();
+  char region_consequence[96];
+  std::snprintf(region_consequence, sizeof region_consequence,
+                "the region file is %s until it is fixed", kDefaultRegionPath);
+  loader.LoadPath(loader.First("VSLICE_REGION", "CUDA_DEVICE_MEMORY_SHARED_CACHE"),
+                  options.region_path, kDefaultRegionPath, region_consequence);
+  loader.LoadPath(loader.First("VSLICE_REGISTRY", "NPU_GLOBAL_SHM_PATH"), options.registry_path,
+                  "", "node-wide compute arbitration is off until it is fixed");
+  loader.LoadContextReserve();
+  loader.LoadComputeLimit();
+  loader.LoadWeight();
+  loader.LoadUtilizationPolicy();
+  options.oversubscribe = loader.LoadBool(loader.First("VSLICE_OVERSUBSCRIBE", "CUDA_OVERSUBSCRIBE"),
+                                          "oversubscription stays off until it is fixed");
+  loader.LoadLogLevel();
+  return options;
+}
+
+Options LoadOptionsFromEnvironment() { return LoadOptions(&GetEnv, nullptr); }
+
+}  // namespace vslice

@@ -1,0 +1,100 @@
+// Every setting vslice reads from the environment, read in one place.
+//
+// The interceptor, the limiter and the CLI all call LoadOptions() once and pass
+// the result around; nothing else in vslice calls getenv. Both vslice's own
+// names (VSLICE_*) and the names of the HAMi-core / HAMi-vnpu-core contracts are
+// accepted, so vslice can replace libvgpu.so / libvnpu.so without changing a
+// pod spec. Where both are set, vslice's own name wins.
+//
+// A malformed value never aborts and never silently grants more than asked:
+// it is recorded in Options::errors (one line naming the variable, the value
+// and the expected form) and the setting falls back to its *safe* value, which
+// for a memory limit means "no device memory at all" (fail closed; see
+// docs/CONFIGURATION.md).
+//
+// Options is a fixed-size POD: loading it allocates nothing, so the interceptor
+// can load it from inside any driver call.
+#ifndef VSLICE_CORE_OPTIONS_H_
+#define VSLICE_CORE_OPTIONS_H_
+
+#include <cstdint>
+
+namespace vslice {
+
+inline constexpr int kMaxDevices = 16;
+inline constexpr std::uint64_t kNoLimit = UINT64_MAX;
+inline constexpr int kMaxOptionErrors = 8;
+inline constexpr int kOptionErrorLength = 256;
+inline constexpr int kPathLength = 512;
+
+// Log levels follow LIBCUDA_LOG_LEVEL: 0 errors only, 1-2 warnings (default),
+// 3 info, 4 debug.
+enum class LogLevel : int { kError = 0, kWarning = 2, kInfo = 3, kDebug = 4 };
+
+enum class UtilizationPolicy : int { kDefault = 0, kForce = 1, kDisable = 2 };
+
+struct Options {
+  // CUDA_DISABLE_CONTROL=true or VSLICE_DISABLE=true: pass every call through.
+  bool control_disabled = false;
+
+  // Per-device memory limit in bytes; kNoLimit where none is set.
+  // Sources, highest precedence first: VSLICE_MEMORY_LIMIT_<i>,
+  // CUDA_DEVICE_MEMORY_LIMIT_<i>, VSLICE_MEMORY_LIMIT, CUDA_DEVICE_MEMORY_LIMIT,
+  // NPU_MEM_QUOTA (megabytes, applies to every device).
+  std::uint64_t memory_limit[kMaxDevices];
+  // True when a memory-limit variable that took effect was malformed; the
+  // device it names (or every device without its own value) then has a limit
+  // of 0. A variable shadowed by a higher-precedence one is not read at all.
+  // "0" is a valid limit of 0 bytes, not "unlimited" (unlike HAMi-core).
+  bool memory_limit_invalid = false;
+
+  // Pod region file: VSLICE_REGION, else CUDA_DEVICE_MEMORY_SHARED_CACHE, else
+  // "/tmp/vslice.region".
+  char region_path[kPathLength];
+
+  // Node registry file (compute arbitration): VSLICE_REGISTRY, else
+  // NPU_GLOBAL_SHM_PATH, else empty (no node-wide arbitration).
+  char registry_path[kPathLength];
+
+  // Bytes charged to the pod for each process's context on each device it
+  // uses (context, module and runtime memory the driver keeps):
+  // VSLICE_CONTEXT_RESERVE, a size like the memory limits. Default:
+  // kDefaultContextReserve in options.cc (0 until measured on a GPU).
+  std::uint64_t context_reserve = 0;
+
+  // Compute cap in percent, 0 = none: VSLICE_COMPUTE, else CUDA_DEVICE_SM_LIMIT.
+  // 100 also means none (stored as 0). A malformed value caps at 10%.
+  int compute_limit = 0;
+  // Weight for work-conserving sharing, 1..1000: VSLICE_WEIGHT, else
+  // NPU_PRIORITY, else CUDA_TASK_PRIORITY (used as given, although in HAMi a
+  // lower CUDA_TASK_PRIORITY means more important); default 1, also the
+  // fallback for a malformed or out-of-range value.
+  int weight = 0;
+
+  // GPU_CORE_UTILIZATION_POLICY: default|force|disable, case-insensitive.
+  UtilizationPolicy utilization_policy = UtilizationPolicy::kDefault;
+  // CUDA_OVERSUBSCRIBE=true / VSLICE_OVERSUBSCRIBE=true.
+  bool oversubscribe = false;
+
+  // VSLICE_LOG_LEVEL, else LIBCUDA_LOG_LEVEL (0..4). LoadOptions does not
+  // apply it: the caller passes it to SetLogLevel() (core/log.h).
+  LogLevel log_level = LogLevel::kWarning;
+
+  // One line per malformed value, NUL-terminated; error_count counts them
+  // all, only the first kMaxOptionErrors are stored.
+  int error_count = 0;
+  char errors[kMaxOptionErrors][kOptionErrorLength];
+};
+
+// Looks a variable up; returns nullptr when it is unset. getenv in production,
+// a table in tests.
+using EnvLookup = const char* (*)(const char* name, void* context);
+
+// Reads every setting. Never fails: problems land in Options::errors.
+Options LoadOptions(EnvLookup lookup, void* context);
+// LoadOptions over the process environment.
+Options LoadOptionsFromEnvironment();
+
+}  // namespace vslice
+
+#endif  // VSLICE_CORE_OPTIONS_H_

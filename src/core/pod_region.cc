@@ -1,0 +1,443 @@
+#include "core/pod_region.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace vslice {
+namespace {
+
+constexpr std::size_t kLayoutBytes = sizeof(RegionLayout);
+// How long a reaper waits for live processes to finish the ledger operation
+// they are in before it gives up and tries again on its next pass.
+constexpr std::int64_t kReconcileWaitNs = 200'000'000;
+
+std::uint64_t NowNs(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+struct flock ByteLock(short type, std::uint64_t offset) {
+  struct flock fl {};
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = static_cast<off_t>(offset);
+  fl.l_len = 1;
+  fl.l_pid = 0;  // required by the open-file-description lock commands
+  return fl;
+}
+
+bool TryLockByte(int fd, std::uint64_t offset) {
+  struct flock fl = ByteLock(F_WRLCK, offset);
+  return fcntl(fd, F_OFD_SETLK, &fl) == 0;
+}
+
+void UnlockByte(int fd, std::uint64_t offset) {
+  struct flock fl = ByteLock(F_UNLCK, offset);
+  fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+// True when an open file description other than `fd`'s holds the byte.
+bool ByteHeldElsewhere(int fd, std::uint64_t offset) {
+  struct flock fl = ByteLock(F_WRLCK, offset);
+  if (fcntl(fd, F_OFD_GETLK, &fl) != 0) return true;  // cannot tell: assume held
+  return fl.l_type != F_UNLCK;
+}
+
+void CpuRelax() { __builtin_ia32_pause(); }
+
+void RaisePeak(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
+  std::uint64_t seen = peak.load(std::memory_order_relaxed);
+  while (value > seen &&
+         !peak.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
+PodRegion::~PodRegion() { Close(); }
+
+void PodRegion::Close() {
+  if (layout_ != nullptr) munmap(layout_, kLayoutBytes);
+  if (fd_ >= 0) close(fd_);
+  if (reaper_fd_ >= 0) close(reaper_fd_);
+  layout_ = nullptr;
+  fd_ = -1;
+  reaper_fd_ = -1;
+}
+
+bool PodRegion::Validate(const void* data, std::size_t size, char* error,
+                         std::size_t error_size) {
+  const auto* header = static_cast<const RegionHeader*>(data);
+  if (data == nullptr || size < sizeof(RegionHeader)) {
+    if (error) std::snprintf(error, error_size, "%zu bytes is too short for a region header (%zu)",
+                             size, sizeof(RegionHeader));
+    return false;
+  }
+  if (header->magic != kRegionMagic) {
+    if (error) std::snprintf(error, error_size,
+                             "not a vslice region (magic %#llx, expected %#llx)",
+                             static_cast<unsigned long long>(header->magic),
+                             static_cast<unsigned long long>(kRegionMagic));
+    return false;
+  }
+  if (header->version != kRegionVersion) {
+    if (error) std::snprintf(error, error_size,
+                             "region version %u, this vslice reads version %u",
+                             header->version, kRegionVersion);
+    return false;
+  }
+  if (header->header_bytes != sizeof(RegionHeader) || header->total_bytes != kLayoutBytes ||
+      header->max_devices != static_cast<std::uint32_t>(kMaxDevices) ||
+      header->max_processes != static_cast<std::uint32_t>(kMaxProcesses) ||
+      size != kLayoutBytes) {
+    if (error) std::snprintf(error, error_size,
+                             "region geometry does not match (file %zu bytes, header says %llu, "
+                             "expected %zu bytes, %d devices, %d processes)",
+                             size, static_cast<unsigned long long>(header->total_bytes),
+                             kLayoutBytes, kMaxDevices, kMaxProcesses);
+    return false;
+  }
+  return true;
+}
+
+bool PodRegion::MapFile(int fd, bool create, const std::uint64_t* initial_quota,
+                        char* error, std::size_t error_size) {
+  char why[256];
+  // Initialisation is serialised by flock, which the kernel drops if the
+  // initialising process dies; everything after it is lock-free.
+  if (flock(fd, create ? LOCK_EX : LOCK_SH) != 0) {
+    if (error) std::snprintf(error, error_size, "cannot lock region file %s: %s", path_,
+                             std::strerror(errno));
+    return false;
+  }
+  struct stat st {};
+  bool ok = fstat(fd, &st) == 0;
+  bool fresh = ok && st.st_size == 0 && create;
+  if (fresh) {
+    ok = ftruncate(fd, static_cast<off_t>(kLayoutBytes)) == 0;
+    fchmod(fd, 0666);  // every user of the pod shares it; best effort
+    st.st_size = static_cast<off_t>(kLayoutBytes);
+  }
+  if (!ok) {
+    std::snprintf(why, sizeof why, "%s", std::strerror(errno));
+    if (error) std::snprintf(error, error_size, "cannot size region file %s: %s", path_, why);
+    flock(fd, LOCK_UN);
+    return false;
+  }
+  if (static_cast<std::size_t>(st.st_size) != kLayoutBytes) {
+    if (error) std::snprintf(error, error_size,
+                             "region file %s has %lld bytes, expected %zu: it is not a vslice "
+                             "region of version %u (remove it, or point VSLICE_REGION elsewhere)",
+                             path_, static_cast<long long>(st.st_size), kLayoutBytes,
+                             kRegionVersion);
+    flock(fd, LOCK_UN);
+    return false;
+  }
+  void* map = mmap(nullptr, kLayoutBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) {
+    if (error) std::snprintf(error, error_size, "cannot map region file %s: %s", path_,
+                             std::strerror(errno));
+    flock(fd, LOCK_UN);
+    return false;
+  }
+  auto* layout = static_cast<RegionLayout*>(map);
+  if (fresh) {
+    RegionHeader& h = layout->header;
+    h.version = kRegionVersion;
+    h.header_bytes = sizeof(RegionHeader);
+    h.total_bytes = kLayoutBytes;
+    h.max_devices = kMaxDevices;
+    h.max_processes = kMaxProcesses;
+    h.created_unix_ns.store(NowNs(CLOCK_REALTIME));
+    for (int d = 0; d < kMaxDevices; ++d) {
+      layout->devices[d].quota.store(initial_quota ? initial_quota[d] : kNoLimit);
+    }
+    std::atomic_thread_fence(std::memory_order_release);
+    h.magic = kRegionMagic;  // last: a region with a magic is complete
+    msync(map, sizeof(RegionHeader), MS_ASYNC);
+  }
+  if (!Validate(layout, kLayoutBytes, why, sizeof why)) {
+    if (error) std::snprintf(error, error_size, "region file %s: %s", path_, why);
+    munmap(map, kLayoutBytes);
+    flock(fd, LOCK_UN);
+    return false;
+  }
+  flock(fd, LOCK_UN);
+  layout_ = layout;
+  return true;
+}
+
+bool PodRegion::Open(const char* path, const std::uint64_t (&initial_quota)[kMaxDevices],
+                     char* error, std::size_t error_size) {
+  Close();
+  std::snprintf(path_, sizeof path_, "%s", path);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    if (error) std::snprintf(error, error_size, "cannot open region file %s: %s", path,
+                             std::strerror(errno));
+    return false;
+  }
+  if (!MapFile(fd, /*create=*/true, initial_quota, error, error_size)) {
+    close(fd);
+    return false;
+  }
+  fd_ = fd;
+  return true;
+}
+
+bool PodRegion::OpenExisting(const char* path, char* error, std::size_t error_size) {
+  Close();
+  std::snprintf(path_, sizeof path_, "%s", path);
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (error) std::snprintf(error, error_size, "cannot open region file %s: %s", path,
+                             std::strerror(errno));
+    return false;
+  }
+  if (!MapFile(fd, /*create=*/false, nullptr, error, error_size)) {
+    close(fd);
+    return false;
+  }
+  fd_ = fd;
+  return true;
+}
+
+void PodRegion::ForgetAfterFork() {
+  // close() in the child drops only the child's reference: the parent keeps
+  // its open file descriptions and so its locks.
+  if (fd_ >= 0) close(fd_);
+  if (reaper_fd_ >= 0) close(reaper_fd_);
+  fd_ = -1;
+  reaper_fd_ = -1;
+}
+
+int PodRegion::reaper_fd() {
+  if (reaper_fd_ < 0 && path_[0] != '\0') reaper_fd_ = open(path_, O_RDWR | O_CLOEXEC);
+  return reaper_fd_;
+}
+
+int PodRegion::ClaimSlot() {
+  if (layout_ == nullptr) return -1;
+  if (fd_ < 0) fd_ = open(path_, O_RDWR | O_CLOEXEC);  // after fork
+  if (fd_ < 0) return -1;
+  for (int i = 0; i < kMaxProcesses; ++i) {
+    ProcessSlot& slot = layout_->slots[i];
+    if (slot.state.load() != static_cast<std::uint32_t>(SlotState::kFree)) continue;
+    if (!TryLockByte(fd_, kSlotLockBase + i)) continue;
+    for (auto& u : slot.used) u.store(0);
+    slot.inflight.store(0);
+    slot.context_charged.store(0);
+    slot.allocations.store(0);
+    slot.refusals.store(0);
+    slot.pid.store(static_cast<std::int32_t>(getpid()));
+    slot.started_unix_ns.store(NowNs(CLOCK_REALTIME));
+    std::uint32_t expected = static_cast<std::uint32_t>(SlotState::kFree);
+    if (slot.state.compare_exchange_strong(expected,
+                                           static_cast<std::uint32_t>(SlotState::kActive))) {
+      return i;
+    }
+    UnlockByte(fd_, kSlotLockBase + i);
+  }
+  return -1;
+}
+
+void PodRegion::ReleaseSlot(int slot) {
+  if (layout_ == nullptr || slot < 0 || slot >= kMaxProcesses) return;
+  ProcessSlot& s = layout_->slots[slot];
+  for (int d = 0; d < kMaxDevices; ++d) {
+    std::uint64_t held = s.used[d].load();
+    if (held != 0) Release(slot, d, held);
+  }
+  s.context_charged.store(0);
+  s.pid.store(0);
+  s.state.store(static_cast<std::uint32_t>(SlotState::kFree));
+  if (fd_ >= 0) UnlockByte(fd_, kSlotLockBase + slot);
+}
+
+bool PodRegion::Reserve(int slot, int device, std::uint64_t bytes) {
+  DeviceLedger& ledger = layout_->devices[device];
+  ProcessSlot& s = layout_->slots[slot];
+  for (;;) {
+    // inflight goes up before the compare-and-swap (both sequentially
+    // consistent), so a reaper that froze the word and then sees inflight == 0
+    // knows no charge of ours can land until it unfreezes.
+    s.inflight.fetch_add(1);
+    std::uint64_t current = ledger.used.load();
+    bool over_quota = false;
+    while ((current & kLedgerFrozen) == 0) {
+      const std::uint64_t quota = ledger.quota.load(std::memory_order_relaxed);
+      if (bytes > quota || current > quota - bytes) {
+        over_quota = true;
+        break;
+      }
+      if (ledger.used.compare_exchange_weak(current, current + bytes)) {
+        s.used[device].fetch_add(bytes, std::memory_order_relaxed);
+        s.allocations.fetch_add(1, std::memory_order_relaxed);
+        s.inflight.fetch_sub(1);
+        RaisePeak(ledger.peak, current + bytes);
+        return true;
+      }
+    }
+    s.inflight.fetch_sub(1);
+    if (over_quota) {
+      ledger.refused.fetch_add(1, std::memory_order_relaxed);
+      s.refusals.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    WaitWhileFrozen(device);
+  }
+}
+
+void PodRegion::Release(int slot, int device, std::uint64_t bytes) {
+  DeviceLedger& ledger = layout_->devices[device];
+  ProcessSlot& s = layout_->slots[slot];
+  for (;;) {
+    s.inflight.fetch_add(1);
+    std::uint64_t current = ledger.used.load();
+    while ((current & kLedgerFrozen) == 0) {
+      // Never below zero, whatever another process wrote into the region.
+      const std::uint64_t next = current >= bytes ? current - bytes : 0;
+      if (ledger.used.compare_exchange_weak(current, next)) {
+        std::uint64_t held = s.used[device].load(std::memory_order_relaxed);
+        while (!s.used[device].compare_exchange_weak(held, held >= bytes ? held - bytes : 0,
+                                                     std::memory_order_relaxed)) {
+        }
+        s.inflight.fetch_sub(1);
+        return;
+      }
+    }
+    s.inflight.fetch_sub(1);
+    WaitWhileFrozen(device);
+  }
+}
+
+bool PodRegion::ChargeContextOnce(int slot, int device, std::uint64_t bytes) {
+  ProcessSlot& s = layout_->slots[slot];
+  const std::uint32_t bit = 1u << device;
+  if (s.context_charged.fetch_or(bit) & bit) return true;
+  if (bytes == 0 || Reserve(slot, device, bytes)) return true;
+  s.context_charged.fetch_and(~bit);
+  return false;
+}
+
+bool PodRegion::ReaperAlive() const {
+  // fd_ is a different open file description from any reaper's, this
+  // process's own included, so the lock test sees every reaper.
+  return fd_ < 0 || ByteHeldElsewhere(fd_, kReaperLockOffset);
+}
+
+void PodRegion::WaitWhileFrozen(int device) {
+  std::atomic<std::uint64_t>& word = layout_->devices[device].used;
+  for (std::uint64_t spins = 0;; ++spins) {
+    if ((word.load() & kLedgerFrozen) == 0) return;
+    if (spins < 128) {
+      CpuRelax();
+    } else if (spins < 1024) {
+      sched_yield();
+    } else {
+      timespec pause{0, 100'000};
+      nanosleep(&pause, nullptr);
+      // A reaper that dies mid-reconcile leaves the words frozen; the ledger
+      // values under the flag are still the pre-reconcile ones, so unfreezing
+      // is safe, and the next reap redoes the work.
+      if (spins % 64 == 0 && !ReaperAlive()) {
+        for (auto& ledger : layout_->devices) ledger.used.fetch_and(~kLedgerFrozen);
+      }
+    }
+  }
+}
+
+int PodRegion::ReapDeadProcesses() {
+  if (layout_ == nullptr) return 0;
+  const int rfd = reaper_fd();
+  if (rfd < 0 || !TryLockByte(rfd, kReaperLockOffset)) return 0;
+
+  bool dead[kMaxProcesses] = {};
+  int dead_count = 0;
+  for (int i = 0; i < kMaxProcesses; ++i) {
+    if (layout_->slots[i].state.load() != static_cast<std::uint32_t>(SlotState::kActive)) continue;
+    // Taking the slot's lock succeeds only when its owner is gone; holding it
+    // also keeps a new process from claiming the slot while we reap it.
+    if (TryLockByte(rfd, kSlotLockBase + i)) {
+      dead[i] = true;
+      ++dead_count;
+    }
+  }
+  auto unlock_all = [&] {
+    for (int i = 0; i < kMaxProcesses; ++i) {
+      if (dead[i]) UnlockByte(rfd, kSlotLockBase + i);
+    }
+    UnlockByte(rfd, kReaperLockOffset);
+  };
+  if (dead_count == 0) {
+    unlock_all();
+    return 0;
+  }
+
+  for (auto& ledger : layout_->devices) ledger.used.fetch_or(kLedgerFrozen);
+  const std::uint64_t deadline = NowNs(CLOCK_MONOTONIC) + kReconcileWaitNs;
+  for (;;) {
+    bool busy = false;
+    for (int i = 0; i < kMaxProcesses && !busy; ++i) {
+      const ProcessSlot& s = layout_->slots[i];
+      busy = !dead[i] && s.state.load() == static_cast<std::uint32_t>(SlotState::kActive) &&
+             s.inflight.load() != 0;
+    }
+    if (!busy) break;
+    if (NowNs(CLOCK_MONOTONIC) > deadline) {
+      for (auto& ledger : layout_->devices) ledger.used.fetch_and(~kLedgerFrozen);
+      unlock_all();
+      return 0;
+    }
+    sched_yield();
+  }
+
+  for (int d = 0; d < kMaxDevices; ++d) {
+    std::uint64_t sum = 0;
+    for (int i = 0; i < kMaxProcesses; ++i) {
+      const ProcessSlot& s = layout_->slots[i];
+      if (dead[i] || s.state.load() != static_cast<std::uint32_t>(SlotState::kActive)) continue;
+      const std::uint64_t held = s.used[d].load();
+      sum = (held >= kLedgerFrozen - 1 - sum) ? kLedgerFrozen - 1 : sum + held;  // saturate
+    }
+    layout_->devices[d].used.store(sum);  // also clears kLedgerFrozen
+  }
+  for (int i = 0; i < kMaxProcesses; ++i) {
+    if (!dead[i]) continue;
+    ProcessSlot& s = layout_->slots[i];
+    for (auto& u : s.used) u.store(0);
+    s.inflight.store(0);
+    s.context_charged.store(0);
+    s.pid.store(0);
+    s.state.store(static_cast<std::uint32_t>(SlotState::kFree));
+  }
+  layout_->header.reconciles.fetch_add(1);
+  layout_->header.processes_reaped.fetch_add(static_cast<std::uint64_t>(dead_count));
+  unlock_all();
+  return dead_count;
+}
+
+std::uint64_t PodRegion::used(int device) const {
+  return layout_->devices[device].used.load(std::memory_order_relaxed) & ~kLedgerFrozen;
+}
+
+std::uint64_t PodRegion::quota(int device) const {
+  return layout_->devices[device].quota.load(std::memory_order_relaxed);
+}
+
+void PodRegion::set_quota(int device, std::uint64_t bytes) {
+  layout_->devices[device].quota.store(bytes);
+}
+
+}  // namespace vslice

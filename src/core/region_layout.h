@@ -1,0 +1,108 @@
+// The on-disk (mmap'd) layout of a pod region file.
+//
+// A pod region is shared by every process of one pod: the interceptor in each
+// application process, the pod's limiter and the CLI. It is untrusted input:
+// any process of the pod can write garbage into it, so every reader validates
+// the header (magic, version, sizes) before use and every index it takes from
+// it. The layout is fixed: no pointers, only fixed-width integers and
+// lock-free atomics, and its size is asserted below so that a change of layout
+// is a deliberate change of kRegionVersion.
+#ifndef VSLICE_CORE_REGION_LAYOUT_H_
+#define VSLICE_CORE_REGION_LAYOUT_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "core/options.h"
+
+namespace vslice {
+
+inline constexpr std::uint64_t kRegionMagic = 0x3152'4543'494c'5356ull;  // "VSLICER1"
+inline constexpr std::uint32_t kRegionVersion = 1;
+inline constexpr int kMaxProcesses = 1024;
+
+// Set in DeviceLedger::used while the ledger is being reconciled after a
+// process died; every charge and release waits for it to clear.
+inline constexpr std::uint64_t kLedgerFrozen = 1ull << 63;
+
+// Liveness of a process is an fcntl open-file-description lock on one byte of
+// the region file, which the kernel drops when the process dies however it
+// dies. The bytes lie far beyond the data so they never touch it.
+inline constexpr std::uint64_t kSlotLockBase = 1ull << 40;
+inline constexpr std::uint64_t kReaperLockOffset = kSlotLockBase + kMaxProcesses;
+
+enum class SlotState : std::uint32_t { kFree = 0, kActive = 1 };
+
+// One device's share of the pod's memory. 128 bytes, so two devices never
+// share a cache line.
+struct alignas(64) DeviceLedger {
+  // Bytes charged to the pod on this device, plus kLedgerFrozen during a
+  // reconcile.
+  std::atomic<std::uint64_t> used;
+  // Quota in bytes; kNoLimit when the device is not limited.
+  std::atomic<std::uint64_t> quota;
+  // Highest value `used` reached.
+  std::atomic<std::uint64_t> peak;
+  // Allocations refused because they would have exceeded the quota.
+  std::atomic<std::uint64_t> refused;
+  // Device memory the driver reports, for display.
+  std::atomic<std::uint64_t> physical_total;
+  // Device UUID (16 bytes), so NVML-only processes such as nvidia-smi can
+  // map an NVML device to the CUDA ordinal the quota was set for.
+  // uuid_state: 0 unset, 1 being written, 2 valid.
+  std::atomic<std::uint32_t> uuid_state;
+  std::uint8_t uuid[16];
+  std::uint8_t reserved[128 - 5 * 8 - 4 - 16];
+};
+static_assert(sizeof(DeviceLedger) == 128);
+
+// One process of the pod.
+struct alignas(64) ProcessSlot {
+  std::atomic<std::uint32_t> state;  // SlotState
+  // The pid as the process itself sees it (informational: processes of a
+  // pod may live in different pid namespaces, liveness never relies on it).
+  std::atomic<std::int32_t> pid;
+  // Ledger operations of this process in progress (see PodRegion::Reserve).
+  std::atomic<std::int32_t> inflight;
+  // Bit d set once the context reserve of device d has been charged.
+  std::atomic<std::uint32_t> context_charged;
+  // Bytes this process holds on each device (context reserve included).
+  std::atomic<std::uint64_t> used[kMaxDevices];
+  std::atomic<std::uint64_t> started_unix_ns;
+  std::atomic<std::uint64_t> allocations;  // successful charges, ever
+  std::atomic<std::uint64_t> refusals;     // refused charges, ever
+  std::uint8_t reserved[256 - 16 - kMaxDevices * 8 - 3 * 8];
+};
+static_assert(sizeof(ProcessSlot) == 256);
+
+struct alignas(64) RegionHeader {
+  std::uint64_t magic;
+  std::uint32_t version;
+  std::uint32_t header_bytes;  // sizeof(RegionHeader)
+  std::uint64_t total_bytes;   // sizeof(RegionLayout)
+  std::uint32_t max_devices;   // kMaxDevices
+  std::uint32_t max_processes; // kMaxProcesses
+  std::atomic<std::uint64_t> created_unix_ns;
+  // Written by the pod's limiter: its pid and the time of its last pass.
+  std::atomic<std::int32_t> limiter_pid;
+  std::atomic<std::uint32_t> reserved0;
+  std::atomic<std::uint64_t> limiter_heartbeat_unix_ns;
+  // Number of reconciles that followed a process death.
+  std::atomic<std::uint64_t> reconciles;
+  std::atomic<std::uint64_t> processes_reaped;
+  std::uint8_t reserved[256 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 8 - 8];
+};
+static_assert(sizeof(RegionHeader) == 256);
+
+struct RegionLayout {
+  RegionHeader header;
+  DeviceLedger devices[kMaxDevices];
+  ProcessSlot slots[kMaxProcesses];
+};
+static_assert(sizeof(RegionLayout) == 256 + kMaxDevices * 128 + kMaxProcesses * 256);
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+
+}  // namespace vslice
+
+#endif  // VSLICE_CORE_REGION_LAYOUT_H_

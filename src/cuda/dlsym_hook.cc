@@ -1,0 +1,96 @@
+// dlsym: an application that dlopen()s libcuda.so.1 or libnvidia-ml.so.1 and
+// looks functions up on that handle would get the driver's functions, which
+// LD_PRELOAD cannot reach. vslice wraps dlsym and answers such lookups with
+// its own wrappers.
+//
+// Wrapping dlsym has one trap: RTLD_NEXT means "after the object that called
+// dlsym", and the C library takes the caller from the return address, which is
+// now vslice. So RTLD_NEXT lookups from other objects are answered here by
+// walking the loaded objects after the caller, in load order.
+#include <dlfcn.h>
+#include <link.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "cuda/entry_points.h"
+
+namespace {
+
+constexpr int kMaxObjects = 1024;
+
+struct LoadedObjects {
+  const void* caller;
+  bool caller_found;
+  int count;
+  const char* names[kMaxObjects];  // the objects after the caller
+};
+
+bool Contains(const dl_phdr_info* info, const void* address) {
+  const auto a = reinterpret_cast<std::uintptr_t>(address);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD) continue;
+    const std::uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+    if (a >= start && a < start + ph.p_memsz) return true;
+  }
+  return false;
+}
+
+int CollectAfterCaller(dl_phdr_info* info, size_t, void* data) {
+  auto* objects = static_cast<LoadedObjects*>(data);
+  if (!objects->caller_found) {
+    objects->caller_found = Contains(info, objects->caller);
+    return 0;
+  }
+  if (info->dlpi_name != nullptr && info->dlpi_name[0] != '\0' && objects->count < kMaxObjects) {
+    objects->names[objects->count++] = info->dlpi_name;
+  }
+  return 0;
+}
+
+bool InThisLibrary(const void* address) {
+  Dl_info mine{}, theirs{};
+  return dladdr(reinterpret_cast<const void*>(&CollectAfterCaller), &mine) != 0 &&
+         dladdr(address, &theirs) != 0 && mine.dli_fbase == theirs.dli_fbase;
+}
+
+// The first definition of `name` in an object loaded after `caller`.
+void* NextDefinition(const void* caller, const char* name) {
+  if (InThisLibrary(caller)) return vslice::cuda::RealDlsym(RTLD_NEXT, name);
+  static thread_local LoadedObjects objects;  // 8 KiB: too large for some stacks
+  objects.caller = caller;
+  objects.caller_found = false;
+  objects.count = 0;
+  dl_iterate_phdr(&CollectAfterCaller, &objects);
+  // dlopen/dlsym run outside the iteration, which holds a loader lock.
+  for (int i = 0; i < objects.count; ++i) {
+    void* handle = dlopen(objects.names[i], RTLD_LAZY | RTLD_NOLOAD);
+    if (handle == nullptr) continue;
+    void* found = vslice::cuda::RealDlsym(handle, name);
+    Dl_info where{};
+    const bool defined_here = found != nullptr && dladdr(found, &where) != 0 &&
+                              where.dli_fname != nullptr &&
+                              std::strcmp(where.dli_fname, objects.names[i]) == 0;
+    dlclose(handle);
+    if (defined_here) return found;
+  }
+  return nullptr;
+}
+
+bool MayBeWrapped(const char* name) {
+  return (name[0] == 'c' && name[1] == 'u') || std::strncmp(name, "nvml", 4) == 0;
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) void* dlsym(void* handle, const char* name) {
+  // <dlfcn.h> declares the name nonnull; hide that from the optimiser so the
+  // null check below survives (a null name must not crash the process).
+  asm("" : "+r"(name));
+  void* found = handle == RTLD_NEXT ? NextDefinition(__builtin_return_address(0), name)
+                                    : vslice::cuda::RealDlsym(handle, name);
+  if (found == nullptr || name == nullptr || !MayBeWrapped(name)) return found;
+  void* wrapper = vslice::cuda::WrapperFor(name, found, -1, false);
+  return wrapper != nullptr ? wrapper : found;
+}

@@ -1,0 +1,172 @@
+#include "cuda/entry_points.h"
+
+#include <dlfcn.h>
+#include <sched.h>
+
+#include <cstring>
+#include <string_view>
+
+#include "core/log.h"
+#include "cuda/wrappers.h"
+
+namespace vslice::cuda {
+namespace {
+
+void* W(auto* fn) { return reinterpret_cast<void*>(fn); }
+
+constexpr Library kCu = Library::kCuda;
+constexpr Library kNv = Library::kNvml;
+
+}  // namespace
+
+const EntryPoint kEntryPoints[static_cast<int>(Entry::kCount)] = {
+    {"cuMemAlloc_v2", "cuMemAlloc", 3020, false, W(&cuMemAlloc_v2), kCu},
+    {"cuMemAllocPitch_v2", "cuMemAllocPitch", 3020, false, W(&cuMemAllocPitch_v2), kCu},
+    {"cuMemAllocManaged", "cuMemAllocManaged", 6000, false, W(&cuMemAllocManaged), kCu},
+    {"cuMemFree_v2", "cuMemFree", 3020, false, W(&cuMemFree_v2), kCu},
+    {"cuMemAllocAsync", "cuMemAllocAsync", 11020, false, W(&cuMemAllocAsync), kCu},
+    {"cuMemAllocAsync_ptsz", "cuMemAllocAsync", 11020, true, W(&cuMemAllocAsync_ptsz), kCu},
+    {"cuMemAllocFromPoolAsync", "cuMemAllocFromPoolAsync", 11020, false,
+     W(&cuMemAllocFromPoolAsync), kCu},
+    {"cuMemAllocFromPoolAsync_ptsz", "cuMemAllocFromPoolAsync", 11020, true,
+     W(&cuMemAllocFromPoolAsync_ptsz), kCu},
+    {"cuMemFreeAsync", "cuMemFreeAsync", 11020, false, W(&cuMemFreeAsync), kCu},
+    {"cuMemFreeAsync_ptsz", "cuMemFreeAsync", 11020, true, W(&cuMemFreeAsync_ptsz), kCu},
+    {"cuMemCreate", "cuMemCreate", 10020, false, W(&cuMemCreate), kCu},
+    {"cuMemRelease", "cuMemRelease", 10020, false, W(&cuMemRelease), kCu},
+    {"cuArrayCreate_v2", "cuArrayCreate", 3020, false, W(&cuArrayCreate_v2), kCu},
+    {"cuArray3DCreate_v2", "cuArray3DCreate", 3020, false, W(&cuArray3DCreate_v2), kCu},
+    {"cuArrayDestroy", "cuArrayDestroy", 2000, false, W(&cuArrayDestroy), kCu},
+    {"cuMipmappedArrayCreate", "cuMipmappedArrayCreate", 5000, false,
+     W(&cuMipmappedArrayCreate), kCu},
+    {"cuMipmappedArrayDestroy", "cuMipmappedArrayDestroy", 5000, false,
+     W(&cuMipmappedArrayDestroy), kCu},
+    {"cuMemGetInfo_v2", "cuMemGetInfo", 3020, false, W(&cuMemGetInfo_v2), kCu},
+    {"cuDeviceTotalMem_v2", "cuDeviceTotalMem", 3020, false, W(&cuDeviceTotalMem_v2), kCu},
+    {"cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRetain", 7000, false,
+     W(&cuDevicePrimaryCtxRetain), kCu},
+    {"cuCtxCreate_v2", "cuCtxCreate", 3020, false, W(&cuCtxCreate_v2), kCu},
+    {"cuCtxCreate_v3", "cuCtxCreate", 11040, false, W(&cuCtxCreate_v3), kCu},
+    {"cuCtxCreate_v4", "cuCtxCreate", 12050, false, W(&cuCtxCreate_v4), kCu},
+    {"cuGetProcAddress", "cuGetProcAddress", 11030, false, W(&cuGetProcAddress), kCu},
+    {"cuGetProcAddress_v2", "cuGetProcAddress", 12000, false, W(&cuGetProcAddress_v2), kCu},
+    {"cuCtxGetDevice", "cuCtxGetDevice", 2000, false, nullptr, kCu},
+    {"cuDeviceGetUuid", "cuDeviceGetUuid", 9020, false, nullptr, kCu},
+    {"cuDeviceGetCount", "cuDeviceGetCount", 2000, false, nullptr, kCu},
+    {"nvmlDeviceGetMemoryInfo", "nvmlDeviceGetMemoryInfo", -1, false, W(&nvmlDeviceGetMemoryInfo),
+     kNv},
+    {"nvmlDeviceGetMemoryInfo_v2", "nvmlDeviceGetMemoryInfo_v2", -1, false,
+     W(&nvmlDeviceGetMemoryInfo_v2), kNv},
+    {"nvmlDeviceGetUUID", "nvmlDeviceGetUUID", -1, false, nullptr, kNv},
+    {"nvmlDeviceGetIndex", "nvmlDeviceGetIndex", -1, false, nullptr, kNv},
+};
+
+namespace {
+
+constexpr int kEntryCount = static_cast<int>(Entry::kCount);
+
+std::atomic<void*> g_real[kEntryCount];
+
+enum ResolveState : int { kUnresolved = 0, kResolving = 1, kResolved = 2, kMissing = 3 };
+std::atomic<int> g_state[2];
+// Set on the thread that is resolving: the driver's own constructors may call
+// dlsym, which must then pass straight through.
+thread_local bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
+
+using DlsymFn = void* (*)(void*, const char*);
+std::atomic<DlsymFn> g_real_dlsym{nullptr};
+
+const char* LibraryFile(Library library) {
+  return library == Library::kCuda ? "libcuda.so.1" : "libnvidia-ml.so.1";
+}
+
+}  // namespace
+
+void* RealDlsym(void* handle, const char* name) {
+  DlsymFn fn = g_real_dlsym.load(std::memory_order_acquire);
+  if (fn == nullptr) {
+    // dlvsym is not wrapped, so asking the C library for its own dlsym by
+    // version gets the real one. glibc 2.34 moved it from libdl into libc.
+    for (const char* lib : {"libc.so.6", "libdl.so.2"}) {
+      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+      if (h == nullptr) continue;
+      for (const char* version : {"GLIBC_2.34", "GLIBC_2.2.5"}) {
+        fn = reinterpret_cast<DlsymFn>(dlvsym(h, "dlsym", version));
+        if (fn != nullptr) break;
+      }
+      dlclose(h);
+      if (fn != nullptr) break;
+    }
+    if (fn == nullptr) return nullptr;
+    g_real_dlsym.store(fn, std::memory_order_release);
+  }
+  return fn(handle, name);
+}
+
+bool ResolveLibrary(Library library) {
+  std::atomic<int>& state = g_state[static_cast<int>(library)];
+  int s = state.load(std::memory_order_acquire);
+  if (s == kResolved) return true;
+  if (s == kMissing || t_resolving) return false;
+  int expected = kUnresolved;
+  if (state.compare_exchange_strong(expected, kResolving, std::memory_order_acq_rel)) {
+    t_resolving = true;
+    void* handle = dlopen(LibraryFile(library), RTLD_LAZY | RTLD_LOCAL);
+    if (handle == nullptr) {
+      Log(LogLevel::kDebug, "cannot load %s: %s", LibraryFile(library), dlerror());
+    } else {
+      for (int i = 0; i < kEntryCount; ++i) {
+        if (kEntryPoints[i].library != library) continue;
+        g_real[i].store(RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
+      }
+    }
+    t_resolving = false;
+    state.store(handle != nullptr ? kResolved : kMissing, std::memory_order_release);
+    return handle != nullptr;
+  }
+  while ((s = state.load(std::memory_order_acquire)) == kResolving) sched_yield();
+  return s == kResolved;
+}
+
+void* RealEntry(Entry entry) {
+  const int i = static_cast<int>(entry);
+  if (!ResolveLibrary(kEntryPoints[i].library)) return nullptr;
+  return g_real[i].load(std::memory_order_relaxed);
+}
+
+void* WrapperFor(const char* name, void* real, int cuda_version, bool per_thread_stream) {
+  if (name == nullptr) return nullptr;
+  const std::string_view wanted(name);
+  // By name: an exported symbol exactly, or a base name the way the driver
+  // picks among its variants: the newest one the caller's CUDA version
+  // knows, the per-thread-default-stream one when asked for.
+  const EntryPoint* by_name = nullptr;
+  for (const EntryPoint& e : kEntryPoints) {
+    if (e.wrapper == nullptr) continue;
+    if (cuda_version < 0) {
+      if (wanted == e.name) by_name = &e;
+      continue;
+    }
+    if (wanted != e.base_name || e.since_version > cuda_version) continue;
+    if (e.per_thread_stream && !per_thread_stream) continue;
+    if (by_name == nullptr || e.since_version > by_name->since_version ||
+        (e.per_thread_stream && !by_name->per_thread_stream)) {
+      by_name = &e;
+    }
+  }
+  if (by_name == nullptr) return nullptr;
+  // By address: whatever variant the driver really chose is one of the
+  // exported symbols resolved at start-up, so its address names our wrapper.
+  if (real != nullptr && ResolveLibrary(by_name->library)) {
+    for (int i = 0; i < kEntryCount; ++i) {
+      const EntryPoint& e = kEntryPoints[i];
+      if (e.wrapper != nullptr && e.library == by_name->library &&
+          g_real[i].load(std::memory_order_relaxed) == real) {
+        return e.wrapper;
+      }
+    }
+  }
+  return by_name->wrapper;
+}
+
+}  // namespace vslice::cuda

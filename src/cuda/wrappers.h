@@ -1,0 +1,53 @@
+// Declarations of the functions libvslice.so exports in place of the
+// driver's. Each is defined in the *_hooks.cc file of its concern.
+#ifndef VSLICE_CUDA_WRAPPERS_H_
+#define VSLICE_CUDA_WRAPPERS_H_
+
+#include "cuda/cuda_abi.h"
+#include "cuda/nvml_abi.h"
+
+#define VSLICE_EXPORT __attribute__((visibility("default")))
+
+namespace vc = vslice::cuda;
+namespace vn = vslice::nvml;
+
+extern "C" {
+// memory_hooks.cc
+VSLICE_EXPORT vc::CUresult cuMemAlloc_v2(vc::CUdeviceptr*, size_t);
+VSLICE_EXPORT vc::CUresult cuMemAllocPitch_v2(vc::CUdeviceptr*, size_t*, size_t, size_t, unsigned);
+VSLICE_EXPORT vc::CUresult cuMemAllocManaged(vc::CUdeviceptr*, size_t, unsigned);
+VSLICE_EXPORT vc::CUresult cuMemFree_v2(vc::CUdeviceptr);
+VSLICE_EXPORT vc::CUresult cuMemAllocAsync(vc::CUdeviceptr*, size_t, vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuMemAllocAsync_ptsz(vc::CUdeviceptr*, size_t, vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuMemAllocFromPoolAsync(vc::CUdeviceptr*, size_t, vc::CUmemoryPool,
+                                                   vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuMemAllocFromPoolAsync_ptsz(vc::CUdeviceptr*, size_t,
+                                                        vc::CUmemoryPool, vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuMemFreeAsync(vc::CUdeviceptr, vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuMemFreeAsync_ptsz(vc::CUdeviceptr, vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuMemCreate(vc::CUmemGenericAllocationHandle*, size_t,
+                                       const vc::CUmemAllocationProp*, unsigned long long);
+VSLICE_EXPORT vc::CUresult cuMemRelease(vc::CUmemGenericAllocationHandle);
+VSLICE_EXPORT vc::CUresult cuArrayCreate_v2(vc::CUarray*, const vc::CUDA_ARRAY_DESCRIPTOR*);
+VSLICE_EXPORT vc::CUresult cuArray3DCreate_v2(vc::CUarray*, const vc::CUDA_ARRAY3D_DESCRIPTOR*);
+VSLICE_EXPORT vc::CUresult cuArrayDestroy(vc::CUarray);
+VSLICE_EXPORT vc::CUresult cuMipmappedArrayCreate(vc::CUmipmappedArray*,
+                                                  const vc::CUDA_ARRAY3D_DESCRIPTOR*, unsigned);
+VSLICE_EXPORT vc::CUresult cuMipmappedArrayDestroy(vc::CUmipmappedArray);
+// memory_info_hooks.cc
+VSLICE_EXPORT vc::CUresult cuMemGetInfo_v2(size_t*, size_t*);
+VSLICE_EXPORT vc::CUresult cuDeviceTotalMem_v2(size_t*, vc::CUdevice);
+// context_hooks.cc
+VSLICE_EXPORT vc::CUresult cuDevicePrimaryCtxRetain(vc::CUcontext*, vc::CUdevice);
+VSLICE_EXPORT vc::CUresult cuCtxCreate_v2(vc::CUcontext*, unsigned, vc::CUdevice);
+VSLICE_EXPORT vc::CUresult cuCtxCreate_v3(vc::CUcontext*, void*, int, unsigned, vc::CUdevice);
+VSLICE_EXPORT vc::CUresult cuCtxCreate_v4(vc::CUcontext*, void*, unsigned, vc::CUdevice);
+// proc_address_hooks.cc
+VSLICE_EXPORT vc::CUresult cuGetProcAddress(const char*, void**, int, vc::cuuint64_t);
+VSLICE_EXPORT vc::CUresult cuGetProcAddress_v2(const char*, void**, int, vc::cuuint64_t, int*);
+// nvml_hooks.cc
+VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetMemoryInfo(vn::nvmlDevice_t, vn::nvmlMemory_t*);
+VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(vn::nvmlDevice_t, vn::nvmlMemory_v2_t*);
+}
+
+#endif  // VSLICE_CUDA_WRAPPERS_H_

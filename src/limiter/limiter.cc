@@ -1,0 +1,154 @@
+#include "limiter/limiter.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "core/log.h"
+#include "limiter/process_liveness.h"
+
+namespace vslice::limiter {
+namespace {
+
+// A registered limiter whose heartbeat is older than this is dead or hung,
+// whatever its pid says (pids are reused, and may be from another pid
+// namespace): twice the longest interval.
+constexpr std::uint64_t kStaleHeartbeatNs = 20'000'000'000ull;
+
+// "1.50 GiB", for log lines that also give the exact byte count.
+std::string Human(std::uint64_t bytes) {
+  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024.0 && unit < 6) {
+    value /= 1024.0;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f %s", value, kUnits[unit]);
+  return text;
+}
+
+// "device 0 1.50 GiB, devices 1-15 unlimited": runs of equal quotas.
+std::string QuotaSummary(const std::uint64_t (&quota)[kMaxDevices]) {
+  std::string text;
+  for (int first = 0; first < kMaxDevices;) {
+    int last = first;
+    while (last + 1 < kMaxDevices && quota[last + 1] == quota[first]) ++last;
+    if (!text.empty()) text += ", ";
+    text += first == last ? "device " + std::to_string(first)
+                          : "devices " + std::to_string(first) + "-" + std::to_string(last);
+    text += " ";
+    text += quota[first] == kNoLimit ? "unlimited" : Human(quota[first]);
+    first = last + 1;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::uint64_t UnixNowNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+bool Limiter::Start(const std::string& path, const std::uint64_t (&quotas)[kMaxDevices],
+                    std::string* error) {
+  char why[768];
+  if (!region_.Open(path.c_str(), quotas, why, sizeof why)) {
+    *error = why;
+    return false;
+  }
+  path_ = path;
+  pid_ = getpid();
+
+  RegionHeader& header = region_.layout()->header;
+  for (;;) {
+    std::int32_t current = header.limiter_pid.load();
+    if (current != 0 && current != pid_) {
+      const std::uint64_t beat = header.limiter_heartbeat_unix_ns.load();
+      const std::uint64_t now = UnixNowNs();
+      const bool fresh = beat != 0 && (beat >= now || now - beat < kStaleHeartbeatNs);
+      if (fresh && ProcessAlive(current)) {
+        *error = "another limiter (pid " + std::to_string(current) + ") serves region " + path +
+                 "; one limiter per pod";
+        region_.Close();
+        return false;
+      }
+      Log(LogLevel::kWarning, "region %s names limiter pid %d, which is gone; taking over",
+          path.c_str(), static_cast<int>(current));
+    }
+    // Two limiters starting together: only one compare-and-swap wins.
+    if (header.limiter_pid.compare_exchange_strong(current, pid_)) break;
+  }
+  Heartbeat();
+  LogQuotas(quotas);
+  return true;
+}
+
+void Limiter::LogQuotas(const std::uint64_t (&requested)[kMaxDevices]) {
+  std::uint64_t current[kMaxDevices];
+  bool differs = false;
+  for (int d = 0; d < kMaxDevices; ++d) {
+    current[d] = region_.quota(d);
+    differs = differs || current[d] != requested[d];
+  }
+  Log(LogLevel::kInfo, "limiter serving region %s; quota: %s", path_.c_str(),
+      QuotaSummary(current).c_str());
+  if (differs) {
+    Log(LogLevel::kInfo,
+        "region %s already existed and keeps its own quota; the environment asks for: %s",
+        path_.c_str(), QuotaSummary(requested).c_str());
+  }
+}
+
+void Limiter::RunPass() {
+  Reap();
+  // Compute arbitration (node registry, per-pod compute shares) is not
+  // implemented yet. When it is, its per-pass work belongs here, between the
+  // reap (which settles who is alive) and the heartbeat (which says the pass
+  // completed).
+  Heartbeat();
+}
+
+void Limiter::Reap() {
+  std::uint64_t before[kMaxDevices];
+  for (int d = 0; d < kMaxDevices; ++d) before[d] = region_.used(d);
+  const int reaped = region_.ReapDeadProcesses();
+  if (reaped <= 0) return;
+
+  // What the reconcile gave back is the drop of each device's ledger (live
+  // processes charging or releasing meanwhile can blur this a little).
+  std::uint64_t total = 0;
+  std::string per_device;
+  for (int d = 0; d < kMaxDevices; ++d) {
+    const std::uint64_t after = region_.used(d);
+    if (after >= before[d]) continue;
+    const std::uint64_t returned = before[d] - after;
+    total += returned;
+    per_device += (per_device.empty() ? "" : ", ") + std::string("device ") + std::to_string(d) +
+                  " " + std::to_string(returned);
+  }
+  Log(LogLevel::kInfo, "reaped %d dead process%s in region %s: %" PRIu64
+      " bytes (%s) returned to the pod%s%s%s",
+      reaped, reaped == 1 ? "" : "es", path_.c_str(), total, Human(total).c_str(),
+      per_device.empty() ? "" : " (", per_device.c_str(), per_device.empty() ? "" : ")");
+}
+
+void Limiter::Heartbeat() {
+  region_.layout()->header.limiter_heartbeat_unix_ns.store(UnixNowNs());
+}
+
+void Limiter::Stop() {
+  if (!region_.is_open()) return;
+  std::int32_t self = pid_;
+  region_.layout()->header.limiter_pid.compare_exchange_strong(self, 0);
+  region_.Close();
+}
+
+}  // namespace vslice::limiter

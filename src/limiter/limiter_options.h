@@ -1,0 +1,48 @@
+// Command line of vslice-limiter.
+//
+//   vslice-limiter [--region PATH] [--interval-ms N] [--exit-with PID]
+//                  [--log-file PATH] [--log-level N] [--help]
+//
+// Every option also accepts the --name=value form. Parsing never exits: it
+// returns either the options or one line saying what is wrong (the argument,
+// the value and what was expected); main() prints it and exits 2.
+#ifndef VSLICE_LIMITER_LIMITER_OPTIONS_H_
+#define VSLICE_LIMITER_LIMITER_OPTIONS_H_
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace vslice::limiter {
+
+inline constexpr int kDefaultIntervalMs = 100;
+inline constexpr int kMinIntervalMs = 10;
+inline constexpr int kMaxIntervalMs = 10000;
+
+struct LimiterOptions {
+  // Empty: Options::region_path (VSLICE_REGION, CUDA_DEVICE_MEMORY_SHARED_CACHE).
+  std::string region_path;
+  int interval_ms = kDefaultIntervalMs;
+  // 0: run until signalled.
+  pid_t exit_with = 0;
+  // Empty: stderr.
+  std::string log_file;
+  // -1: info, or more verbose when VSLICE_LOG_LEVEL / LIBCUDA_LOG_LEVEL asks.
+  int log_level = -1;
+  bool help = false;
+};
+
+struct LimiterArgs {
+  bool ok = false;
+  LimiterOptions options;
+  std::string error;  // one line, without the program name, when !ok
+};
+
+LimiterArgs ParseLimiterArgs(int argc, char** argv);
+
+// The --help text.
+const char* LimiterUsage();
+
+}  // namespace vslice::limiter
+
+#endif  // VSLICE_LIMITER_LIMITER_OPTIONS_H_

@@ -1,0 +1,135 @@
+// vslice-limiter: one per pod. See limiter_options.cc for the command line
+// and docs/CLI.md for the behaviour.
+//
+// Single-threaded: SIGTERM, SIGINT and SIGHUP are blocked and collected with
+// sigtimedwait(), which is also how the loop sleeps between passes.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "core/log.h"
+#include "core/options.h"
+#include "limiter/limiter.h"
+#include "limiter/limiter_options.h"
+#include "limiter/process_liveness.h"
+
+namespace vslice::limiter {
+namespace {
+
+std::uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Waits until `deadline_ns` (CLOCK_MONOTONIC) or until one of `signals`
+// arrives. Returns the signal, or 0 at the deadline.
+int SleepUntil(std::uint64_t deadline_ns, const sigset_t& signals) {
+  for (;;) {
+    const std::uint64_t now = MonotonicNs();
+    if (now >= deadline_ns) return 0;
+    const std::uint64_t left = deadline_ns - now;
+    timespec timeout{static_cast<time_t>(left / 1'000'000'000ull),
+                     static_cast<long>(left % 1'000'000'000ull)};
+    const int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig > 0) return sig;
+    if (errno != EINTR && errno != EAGAIN) return 0;
+  }
+}
+
+int Main(int argc, char** argv) {
+  LimiterArgs args = ParseLimiterArgs(argc, argv);
+  if (!args.ok) {
+    std::fprintf(stderr, "vslice-limiter: %s\n", args.error.c_str());
+    return 2;
+  }
+  const LimiterOptions& cli = args.options;
+  if (cli.help) {
+    std::fputs(LimiterUsage(), stdout);
+    return 0;
+  }
+
+  const Options env = LoadOptionsFromEnvironment();
+
+  if (!cli.log_file.empty()) {
+    const int fd = open(cli.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      std::fprintf(stderr, "vslice-limiter: cannot open log file %s: %s\n",
+                   cli.log_file.c_str(), std::strerror(errno));
+      return 1;
+    }
+    SetLogFd(fd);
+  }
+  // The limiter's log is an operational record: info by default, more when
+  // the environment asks for more.
+  LogLevel level = static_cast<int>(env.log_level) > static_cast<int>(LogLevel::kInfo)
+                       ? env.log_level
+                       : LogLevel::kInfo;
+  if (cli.log_level >= 0) level = static_cast<LogLevel>(cli.log_level == 1 ? 2 : cli.log_level);
+  SetLogLevel(level);
+  LogOptionErrors(env);
+
+  signal(SIGPIPE, SIG_IGN);  // a closed log pipe must not kill the limiter
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
+  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  if (cli.exit_with != 0 && !ProcessAlive(cli.exit_with)) {
+    Log(LogLevel::kInfo, "process %d (--exit-with) is already gone; exiting",
+        static_cast<int>(cli.exit_with));
+    return 0;
+  }
+
+  std::string region_path = cli.region_path.empty() ? env.region_path : cli.region_path;
+  if (region_path[0] != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) != nullptr) region_path = std::string(cwd) + "/" + region_path;
+  }
+
+  Limiter limiter;
+  std::string error;
+  if (!limiter.Start(region_path, env.memory_limit, &error)) {
+    Log(LogLevel::kError, "%s", error.c_str());
+    return 1;
+  }
+  Log(LogLevel::kInfo, "limiter pid %d, pass every %d ms%s", static_cast<int>(getpid()),
+      cli.interval_ms, cli.exit_with != 0 ? ", exits with its --exit-with process" : "");
+
+  const std::uint64_t interval_ns = static_cast<std::uint64_t>(cli.interval_ms) * 1'000'000ull;
+  std::uint64_t next = MonotonicNs();
+  for (;;) {
+    limiter.RunPass();
+    if (cli.exit_with != 0 && !ProcessAlive(cli.exit_with)) {
+      Log(LogLevel::kInfo, "process %d (--exit-with) is gone; exiting",
+          static_cast<int>(cli.exit_with));
+      break;
+    }
+    next += interval_ns;
+    const std::uint64_t now = MonotonicNs();
+    if (next < now) next = now;  // fell behind (suspended, overloaded): no burst of passes
+    const int sig = SleepUntil(next, stop_signals);
+    if (sig != 0) {
+      Log(LogLevel::kInfo, "received SIG%s; exiting", sigabbrev_np(sig));
+      break;
+    }
+  }
+  limiter.Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace vslice::limiter
+
+int main(int argc, char** argv) { return vslice::limiter::Main(argc, argv); }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The GPU checks: the interceptor on a real NVIDIA GPU with the real driver.
+#   run_gpu_checks.sh BUILD_DIR [LOG_DIR]
+# Prints a `check NAME PASS|FAIL detail` line per check and a summary table
+# last; exits 0 when all pass, 1 when any fails, 77 (skip) without a GPU.
+set -u
+build="$(cd "${1:?usage: run_gpu_checks.sh BUILD_DIR [LOG_DIR]}" && pwd)"
+logs="${2:-$(mktemp -d /tmp/vslice-gpu-logs.XXXXXX)}"
+here="$(cd "$(dirname "$0")" && pwd)"
+mkdir -p "$logs"
+
+if ! nvidia-smi -L >/dev/null 2>&1; then
+  echo "SKIP: no NVIDIA GPU here (nvidia-smi -L failed); these checks need a real GPU and run on one"
+  exit 77
+fi
+
+lib="$build/lib/libvslice.so"
+work="$(mktemp -d /tmp/vslice-gpu.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+pass=0
+fail=0
+rows=()
+check() {  # NAME OK(0/1) DETAIL
+  if [ "$2" = 0 ]; then pass=$((pass + 1)); s=PASS; else fail=$((fail + 1)); s=FAIL; fi
+  echo "check $1 $s $3"
+  rows+=("$(printf '%-34s %-4s %s' "$1" "$s" "$3")")
+}
+pod() {  # NAME QUOTA: environment of a fresh pod, for `env`
+  echo "LD_PRELOAD=$lib VSLICE_REGION=$work/$1.region VSLICE_MEMORY_LIMIT=$2"
+}
+gib=$((1 << 30))
+
+echo "== device"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$logs/device.txt"
+
+echo "== integration tests on the real driver"
+VSLICE_TEST_REAL_GPU=1 VSLICE_TEST_BUILD_DIR="$build" \
+  "$build/bin/vslice_integration_tests" --gtest_brief=1 >"$logs/integration.txt" 2>&1
+rc=$?
+summary="$(grep -E '^\[  (PASSED|FAILED)  \]' "$logs/integration.txt" | tr '\n' ' ')"
+check integration_tests_real_driver $rc "$summary"
+grep -E '^\[  FAILED  \]' "$logs/integration.txt" | head -20
+
+echo "== CUDA runtime routes"
+probe="$work/runtime_probe"
+if nvcc -O2 -o "$probe" "$here/runtime_probe.cu" -lcuda >"$logs/nvcc.txt" 2>&1 ||
+   nvcc -O2 -o "$probe" "$here/runtime_probe.cu" -L/usr/local/cuda/lib64/stubs -lcuda >>"$logs/nvcc.txt" 2>&1; then
+  env $(pod runtime 1g) "$probe" >"$logs/runtime.txt" 2>&1
+  cat "$logs/runtime.txt"
+  for step in cudaMalloc cudaMallocAsync "entrypoint cuMemAlloc"; do
+    grep -qx "$step 768m -> 0" "$logs/runtime.txt" && grep -qx "$step 512m -> 2" "$logs/runtime.txt"
+    check "runtime_${step// /_}_quota" $? "$(grep "^$step 512m" "$logs/runtime.txt")"
+  done
+  grep -q "cudaMemGetInfo total=$gib " "$logs/runtime.txt"
+  check runtime_cudaMemGetInfo_total $? "$(grep 'cudaMemGetInfo total' "$logs/runtime.txt" | tail -1)"
+else
+  check runtime_probe_build 1 "nvcc failed: $(tail -3 "$logs/nvcc.txt" | tr '\n' ' ')"
+fi
+
+echo "== PyTorch"
+quota=$((2 * gib))
+env $(pod torch 2g) EXPECT_QUOTA_BYTES=$quota python3 "$here/torch_quota_check.py" 2>&1 | tee "$logs/torch.txt"
+env $(pod torch_exp 2g) EXPECT_QUOTA_BYTES=$quota PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
+  python3 "$here/torch_quota_check.py" 2>&1 | sed 's/^check torch_/check torch_expandable_/' | tee "$logs/torch_expandable.txt"
+echo "== CuPy"
+env $(pod cupy 2g) EXPECT_QUOTA_BYTES=$quota python3 "$here/cupy_quota_check.py" 2>&1 | tee "$logs/cupy.txt"
+for f in torch torch_expandable cupy; do
+  while read -r _ name status detail; do
+    [ "$status" = PASS ]; check "$name" $? "$detail"
+  done < <(grep '^check ' "$logs/$f.txt")
+  grep -q '^check ' "$logs/$f.txt" || check "${f}_ran" 1 "$(tail -3 "$logs/$f.txt" | tr '\n' ' ')"
+done
+
+echo "== nvidia-smi inside a pod"
+coproc HOLDER { env $(pod smi 2g) "$build/bin/vslice_probe" alloc:mem:512m ready wait; }
+read -r -t 60 line <&"${HOLDER[0]}"; read -r -t 60 line <&"${HOLDER[0]}"
+smi="$(env $(pod smi 2g) nvidia-smi --query-gpu=memory.total,memory.used --format=csv,noheader,nounits)"
+echo "pod view: $smi (MiB total, used)"
+nvidia-smi >"$logs/nvidia-smi-pod.txt" 2>&1
+env $(pod smi 2g) nvidia-smi >>"$logs/nvidia-smi-pod.txt" 2>&1
+apps="$(nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits)"
+echo "context memory per process (no allocations beyond 512 MiB): $apps"
+eval "exec ${HOLDER[1]}>&-"; wait "$HOLDER_PID" 2>/dev/null
+[ "$(echo "$smi" | tr -d ' ')" = "2048,512" ]
+check nvidia_smi_shows_pod_quota $? "total,used MiB = $smi"
+
+echo
+echo "== summary: $pass passed, $fail failed (logs in $logs)"
+printf '%s\n' "${rows[@]}"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

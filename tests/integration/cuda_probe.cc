@@ -1,0 +1,437 @@
+// vslice_probe: drives the CUDA driver API the way applications do, through a
+// chosen lookup route, and prints one line per step. The integration tests
+// (simulated device) and the GPU tests (real driver) run this same binary.
+//
+//   vslice_probe [--route direct|dlsym|procaddr|procaddr_v2|procaddr_ptsz] STEP...
+//
+// Steps:
+//   alloc:KIND:SIZE   allocate SIZE bytes (k/m/g suffixes) through KIND: mem,
+//                     pitch, managed, async, pool, create, create_host, array,
+//                     array3d, mipmap. Prints "alloc KIND BYTES -> RESULT".
+//   free:N            free the N-th successful allocation (0-based).
+//   freeall           free every allocation still held.
+//   info              cuMemGetInfo: "info free=F total=T".
+//   totalmem          cuDeviceTotalMem: "totalmem T".
+//   nvml              NVML (dlopen'd) memory of device 0: "nvml total=T used=U free=F".
+//   nvml_v2           the same through nvmlDeviceGetMemoryInfo_v2.
+//   fill:SIZE         allocate SIZE-byte blocks until refused: "fill N blocks BYTES bytes -> R".
+//   hold:MS           sleep MS milliseconds.
+//   ready             print "ready" and flush (a test waits for it).
+//   wait              block until standard input closes.
+//   churn:MS:SEED     allocate/free random sizes (1..64 MiB) for MS ms; prints
+//                     "churn ops=N refused=R".
+// Exit status: 0 when every step could be carried out (a refused allocation
+// is a result, not a failure), 1 on a setup error.
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "cuda/cuda_abi.h"
+#include "cuda/nvml_abi.h"
+
+using namespace vslice::cuda;
+using namespace vslice::nvml;
+
+extern "C" {
+CUresult cuInit(unsigned);
+CUresult cuDeviceGet(CUdevice*, int);
+CUresult cuDevicePrimaryCtxRetain(CUcontext*, CUdevice);
+CUresult cuCtxSetCurrent(CUcontext);
+CUresult cuGetProcAddress(const char*, void**, int, cuuint64_t);
+CUresult cuGetProcAddress_v2(const char*, void**, int, cuuint64_t, int*);
+CUresult cuStreamSynchronize(CUstream);
+CUresult cuDeviceGetDefaultMemPool(CUmemoryPool*, CUdevice);
+CUresult cuMemAddressReserve(CUdeviceptr*, size_t, size_t, CUdeviceptr, unsigned long long);
+CUresult cuMemMap(CUdeviceptr, size_t, size_t, CUmemGenericAllocationHandle, unsigned long long);
+CUresult cuMemUnmap(CUdeviceptr, size_t);
+CUresult cuMemAddressFree(CUdeviceptr, size_t);
+// The symbols the direct route calls, resolved by the dynamic linker.
+CUresult cuMemAlloc_v2(CUdeviceptr*, size_t);
+CUresult cuMemAllocPitch_v2(CUdeviceptr*, size_t*, size_t, size_t, unsigned);
+CUresult cuMemAllocManaged(CUdeviceptr*, size_t, unsigned);
+CUresult cuMemFree_v2(CUdeviceptr);
+CUresult cuMemAllocAsync(CUdeviceptr*, size_t, CUstream);
+CUresult cuMemAllocFromPoolAsync(CUdeviceptr*, size_t, CUmemoryPool, CUstream);
+CUresult cuMemFreeAsync(CUdeviceptr, CUstream);
+CUresult cuMemCreate(CUmemGenericAllocationHandle*, size_t, const CUmemAllocationProp*,
+                     unsigned long long);
+CUresult cuMemRelease(CUmemGenericAllocationHandle);
+CUresult cuArrayCreate_v2(CUarray*, const CUDA_ARRAY_DESCRIPTOR*);
+CUresult cuArray3DCreate_v2(CUarray*, const CUDA_ARRAY3D_DESCRIPTOR*);
+CUresult cuArrayDestroy(CUarray);
+CUresult cuMipmappedArrayCreate(CUmipmappedArray*, const CUDA_ARRAY3D_DESCRIPTOR*, unsigned);
+CUresult cuMipmappedArrayDestroy(CUmipmappedArray);
+CUresult cuMemGetInfo_v2(size_t*, size_t*);
+CUresult cuDeviceTotalMem_v2(size_t*, CUdevice);
+}
+
+namespace {
+
+// The entry points a route hands out.
+struct Api {
+  cuMemAlloc_t mem_alloc;
+  cuMemAllocPitch_t mem_alloc_pitch;
+  cuMemAllocManaged_t mem_alloc_managed;
+  cuMemFree_t mem_free;
+  cuMemAllocAsync_t mem_alloc_async;
+  cuMemAllocFromPoolAsync_t mem_alloc_from_pool_async;
+  cuMemFreeAsync_t mem_free_async;
+  cuMemCreate_t mem_create;
+  cuMemRelease_t mem_release;
+  cuArrayCreate_t array_create;
+  cuArray3DCreate_t array_3d_create;
+  cuArrayDestroy_t array_destroy;
+  cuMipmappedArrayCreate_t mipmapped_create;
+  cuMipmappedArrayDestroy_t mipmapped_destroy;
+  cuMemGetInfo_t mem_get_info;
+  cuDeviceTotalMem_t device_total_mem;
+};
+
+Api DirectApi() {
+  return Api{&cuMemAlloc_v2,       &cuMemAllocPitch_v2,    &cuMemAllocManaged,
+             &cuMemFree_v2,        &cuMemAllocAsync,       &cuMemAllocFromPoolAsync,
+             &cuMemFreeAsync,      &cuMemCreate,           &cuMemRelease,
+             &cuArrayCreate_v2,    &cuArray3DCreate_v2,    &cuArrayDestroy,
+             &cuMipmappedArrayCreate, &cuMipmappedArrayDestroy, &cuMemGetInfo_v2,
+             &cuDeviceTotalMem_v2};
+}
+
+template <typename Fn>
+bool Lookup(const std::string& route, const char* exported, const char* base, Fn* out) {
+  void* p = nullptr;
+  if (route == "dlsym") {
+    void* handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    p = handle ? dlsym(handle, exported) : nullptr;
+  } else if (route == "procaddr") {
+    if (cuGetProcAddress(base, &p, 12000, CU_GET_PROC_ADDRESS_DEFAULT) != CUDA_SUCCESS) p = nullptr;
+  } else {
+    const cuuint64_t flags = route == "procaddr_ptsz" ? CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM
+                                                      : CU_GET_PROC_ADDRESS_DEFAULT;
+    int status = -1;
+    if (cuGetProcAddress_v2(base, &p, 13000, flags, &status) != CUDA_SUCCESS) p = nullptr;
+  }
+  if (p == nullptr) {
+    std::fprintf(stderr, "probe: route %s: cannot look up %s\n", route.c_str(), base);
+    return false;
+  }
+  *out = reinterpret_cast<Fn>(p);
+  return true;
+}
+
+bool RouteApi(const std::string& route, Api* api) {
+  if (route == "direct") {
+    *api = DirectApi();
+    return true;
+  }
+  if (route != "dlsym" && route != "procaddr" && route != "procaddr_v2" &&
+      route != "procaddr_ptsz") {
+    std::fprintf(stderr, "probe: unknown route %s\n", route.c_str());
+    return false;
+  }
+  const bool pt = route == "procaddr_ptsz";
+  return Lookup(route, "cuMemAlloc_v2", "cuMemAlloc", &api->mem_alloc) &&
+         Lookup(route, "cuMemAllocPitch_v2", "cuMemAllocPitch", &api->mem_alloc_pitch) &&
+         Lookup(route, "cuMemAllocManaged", "cuMemAllocManaged", &api->mem_alloc_managed) &&
+         Lookup(route, "cuMemFree_v2", "cuMemFree", &api->mem_free) &&
+         Lookup(route, pt ? "cuMemAllocAsync_ptsz" : "cuMemAllocAsync", "cuMemAllocAsync",
+                &api->mem_alloc_async) &&
+         Lookup(route, pt ? "cuMemAllocFromPoolAsync_ptsz" : "cuMemAllocFromPoolAsync",
+                "cuMemAllocFromPoolAsync", &api->mem_alloc_from_pool_async) &&
+         Lookup(route, pt ? "cuMemFreeAsync_ptsz" : "cuMemFreeAsync", "cuMemFreeAsync",
+                &api->mem_free_async) &&
+         Lookup(route, "cuMemCreate", "cuMemCreate", &api->mem_create) &&
+         Lookup(route, "cuMemRelease", "cuMemRelease", &api->mem_release) &&
+         Lookup(route, "cuArrayCreate_v2", "cuArrayCreate", &api->array_create) &&
+         Lookup(route, "cuArray3DCreate_v2", "cuArray3DCreate", &api->array_3d_create) &&
+         Lookup(route, "cuArrayDestroy", "cuArrayDestroy", &api->array_destroy) &&
+         Lookup(route, "cuMipmappedArrayCreate", "cuMipmappedArrayCreate",
+                &api->mipmapped_create) &&
+         Lookup(route, "cuMipmappedArrayDestroy", "cuMipmappedArrayDestroy",
+                &api->mipmapped_destroy) &&
+         Lookup(route, "cuMemGetInfo_v2", "cuMemGetInfo", &api->mem_get_info) &&
+         Lookup(route, "cuDeviceTotalMem_v2", "cuDeviceTotalMem", &api->device_total_mem);
+}
+
+bool ParseSize(std::string_view text, unsigned long long* out) {
+  if (text.empty()) return false;
+  unsigned long long multiplier = 1;
+  switch (text.back()) {
+    case 'k': multiplier = 1ull << 10; break;
+    case 'm': multiplier = 1ull << 20; break;
+    case 'g': multiplier = 1ull << 30; break;
+    default: break;
+  }
+  if (multiplier != 1) text.remove_suffix(1);
+  char* end = nullptr;
+  const std::string digits(text);
+  const unsigned long long v = std::strtoull(digits.c_str(), &end, 10);
+  if (end == digits.c_str() || *end != '\0') return false;
+  *out = v * multiplier;
+  return true;
+}
+
+struct Held {
+  std::string kind;
+  unsigned long long handle;  // pointer, allocation handle or array
+  size_t bytes;
+  CUdeviceptr va;  // create: the mapped range
+  bool live;
+};
+
+class Probe {
+ public:
+  Probe(Api api, CUdevice device) : api_(api), device_(device) {
+    cuDeviceGetDefaultMemPool(&pool_, device_);
+  }
+
+  CUresult Allocate(const std::string& kind, size_t bytes) {
+    Held h{kind, 0, bytes, 0, true};
+    CUresult r = CUDA_ERROR_INVALID_VALUE;
+    if (kind == "mem") {
+      CUdeviceptr p = 0;
+      r = api_.mem_alloc(&p, bytes);
+      h.handle = p;
+    } else if (kind == "pitch") {
+      CUdeviceptr p = 0;
+      size_t pitch = 0;
+      r = api_.mem_alloc_pitch(&p, &pitch, bytes / 64, 64, 4);
+      h.handle = p;
+    } else if (kind == "managed") {
+      CUdeviceptr p = 0;
+      r = api_.mem_alloc_managed(&p, bytes, 1 /*CU_MEM_ATTACH_GLOBAL*/);
+      h.handle = p;
+    } else if (kind == "async") {
+      CUdeviceptr p = 0;
+      r = api_.mem_alloc_async(&p, bytes, nullptr);
+      if (r == CUDA_SUCCESS) cuStreamSynchronize(nullptr);
+      h.handle = p;
+    } else if (kind == "pool") {
+      CUdeviceptr p = 0;
+      r = api_.mem_alloc_from_pool_async(&p, bytes, pool_, nullptr);
+      if (r == CUDA_SUCCESS) cuStreamSynchronize(nullptr);
+      h.handle = p;
+    } else if (kind == "create" || kind == "create_host") {
+      CUmemAllocationProp prop{};
+      prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+      if (kind == "create") {
+        prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+        prop.location.id = device_;
+      } else {
+        // A host-NUMA location: its id is a NUMA node, not a device.
+        prop.location.type = CU_MEM_LOCATION_TYPE_HOST_NUMA;
+        prop.location.id = 0;
+      }
+      CUmemGenericAllocationHandle handle = 0;
+      r = api_.mem_create(&handle, bytes, &prop, 0);
+      h.handle = handle;
+      if (r == CUDA_SUCCESS && kind == "create") {
+        // Map it, as PyTorch's expandable segments do; the map costs nothing more.
+        if (cuMemAddressReserve(&h.va, bytes, 0, 0, 0) == CUDA_SUCCESS) {
+          cuMemMap(h.va, bytes, 0, handle, 0);
+        }
+      }
+    } else if (kind == "array") {
+      CUDA_ARRAY_DESCRIPTOR d{bytes / 4 / 4096, 4096, CU_AD_FORMAT_FLOAT, 1};
+      CUarray a = nullptr;
+      r = api_.array_create(&a, &d);
+      h.handle = reinterpret_cast<unsigned long long>(a);
+    } else if (kind == "array3d") {
+      CUDA_ARRAY3D_DESCRIPTOR d{bytes / 4 / 256 / 256, 256, 256, CU_AD_FORMAT_UNSIGNED_INT8, 4, 0};
+      CUarray a = nullptr;
+      r = api_.array_3d_create(&a, &d);
+      h.handle = reinterpret_cast<unsigned long long>(a);
+    } else if (kind == "mipmap") {
+      // One level: exactly `bytes`.
+      CUDA_ARRAY3D_DESCRIPTOR d{bytes / 2 / 256 / 256, 256, 256, CU_AD_FORMAT_HALF, 1, 0};
+      CUmipmappedArray a = nullptr;
+      r = api_.mipmapped_create(&a, &d, 1);
+      h.handle = reinterpret_cast<unsigned long long>(a);
+    } else {
+      std::fprintf(stderr, "probe: unknown allocation kind %s\n", kind.c_str());
+      return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (r == CUDA_SUCCESS) held_.push_back(h);
+    return r;
+  }
+
+  CUresult Free(Held& h) {
+    if (!h.live) return CUDA_ERROR_INVALID_VALUE;
+    h.live = false;
+    const std::string& k = h.kind;
+    if (k == "mem" || k == "pitch" || k == "managed") return api_.mem_free(h.handle);
+    if (k == "async" || k == "pool") {
+      CUresult r = api_.mem_free_async(h.handle, nullptr);
+      cuStreamSynchronize(nullptr);
+      return r;
+    }
+    if (k == "create" || k == "create_host") {
+      if (h.va != 0) {
+        cuMemUnmap(h.va, h.bytes);
+        cuMemAddressFree(h.va, h.bytes);
+      }
+      return api_.mem_release(h.handle);
+    }
+    if (k == "array" || k == "array3d") {
+      return api_.array_destroy(reinterpret_cast<CUarray>(h.handle));
+    }
+    return api_.mipmapped_destroy(reinterpret_cast<CUmipmappedArray>(h.handle));
+  }
+
+  std::vector<Held>& held() { return held_; }
+  const Api& api() const { return api_; }
+  CUdevice device() const { return device_; }
+
+ private:
+  Api api_;
+  CUdevice device_;
+  CUmemoryPool pool_ = nullptr;
+  std::vector<Held> held_;
+};
+
+bool NvmlMemory(bool v2) {
+  void* nvml = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (nvml == nullptr) {
+    std::printf("nvml unavailable\n");
+    return true;
+  }
+  auto init = reinterpret_cast<nvmlInit_t>(dlsym(nvml, "nvmlInit_v2"));
+  auto handle_by_index =
+      reinterpret_cast<nvmlDeviceGetHandleByIndex_t>(dlsym(nvml, "nvmlDeviceGetHandleByIndex_v2"));
+  if (init == nullptr || handle_by_index == nullptr || init() != NVML_SUCCESS) return false;
+  nvmlDevice_t device = nullptr;
+  if (handle_by_index(0, &device) != NVML_SUCCESS) return false;
+  if (v2) {
+    auto get = reinterpret_cast<nvmlDeviceGetMemoryInfo_v2_t>(
+        dlsym(nvml, "nvmlDeviceGetMemoryInfo_v2"));
+    nvmlMemory_v2_t m{};
+    m.version = nvmlMemory_v2;
+    const int r = get ? get(device, &m) : -1;
+    std::printf("nvml_v2 total=%llu used=%llu free=%llu -> %d\n", m.total, m.used, m.free, r);
+  } else {
+    auto get = reinterpret_cast<nvmlDeviceGetMemoryInfo_t>(dlsym(nvml, "nvmlDeviceGetMemoryInfo"));
+    nvmlMemory_t m{};
+    const int r = get ? get(device, &m) : -1;
+    std::printf("nvml total=%llu used=%llu free=%llu -> %d\n", m.total, m.used, m.free, r);
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::string route = "direct";
+  int first = 1;
+  if (argc > 2 && std::strcmp(argv[1], "--route") == 0) {
+    route = argv[2];
+    first = 3;
+  }
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  CUresult r = cuInit(0);
+  if (r == CUDA_SUCCESS) r = cuDeviceGet(&device, 0);
+  if (r == CUDA_SUCCESS) r = cuDevicePrimaryCtxRetain(&context, device);
+  if (r == CUDA_SUCCESS) r = cuCtxSetCurrent(context);
+  if (r != CUDA_SUCCESS) {
+    std::printf("init -> %d\n", r);
+    return 1;
+  }
+  Api api{};
+  if (!RouteApi(route, &api)) return 1;
+  Probe probe(api, device);
+
+  for (int i = first; i < argc; ++i) {
+    const std::string step = argv[i];
+    const auto colon = step.find(':');
+    const std::string verb = step.substr(0, colon);
+    const std::string rest = colon == std::string::npos ? "" : step.substr(colon + 1);
+    if (verb == "alloc") {
+      const auto c2 = rest.find(':');
+      unsigned long long bytes = 0;
+      if (c2 == std::string::npos || !ParseSize(rest.substr(c2 + 1), &bytes)) {
+        std::fprintf(stderr, "probe: bad step %s\n", step.c_str());
+        return 1;
+      }
+      const std::string kind = rest.substr(0, c2);
+      std::printf("alloc %s %llu -> %d\n", kind.c_str(), bytes, probe.Allocate(kind, bytes));
+    } else if (verb == "free") {
+      const size_t n = std::strtoul(rest.c_str(), nullptr, 10);
+      if (n >= probe.held().size()) {
+        std::fprintf(stderr, "probe: no allocation %zu\n", n);
+        return 1;
+      }
+      std::printf("free %zu -> %d\n", n, probe.Free(probe.held()[n]));
+    } else if (verb == "freeall") {
+      int failures = 0;
+      for (Held& h : probe.held()) {
+        if (h.live && probe.Free(h) != CUDA_SUCCESS) ++failures;
+      }
+      std::printf("freeall failures=%d\n", failures);
+    } else if (verb == "info") {
+      size_t free_bytes = 0, total = 0;
+      const CUresult ir = probe.api().mem_get_info(&free_bytes, &total);
+      std::printf("info free=%zu total=%zu -> %d\n", free_bytes, total, ir);
+    } else if (verb == "totalmem") {
+      size_t total = 0;
+      const CUresult tr = probe.api().device_total_mem(&total, probe.device());
+      std::printf("totalmem %zu -> %d\n", total, tr);
+    } else if (verb == "nvml" || verb == "nvml_v2") {
+      if (!NvmlMemory(verb == "nvml_v2")) return 1;
+    } else if (verb == "fill") {
+      unsigned long long block = 0;
+      if (!ParseSize(rest, &block) || block == 0) return 1;
+      unsigned long long count = 0;
+      CUresult fr = CUDA_SUCCESS;
+      while ((fr = probe.Allocate("mem", block)) == CUDA_SUCCESS) ++count;
+      std::printf("fill %llu blocks %llu bytes -> %d\n", count, count * block, fr);
+    } else if (verb == "hold") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(rest.c_str())));
+    } else if (verb == "ready") {
+      std::printf("ready\n");
+      std::fflush(stdout);
+    } else if (verb == "wait") {
+      char buffer[64];
+      while (read(0, buffer, sizeof buffer) > 0) {
+      }
+    } else if (verb == "churn") {
+      const auto c2 = rest.find(':');
+      const long ms = std::atol(rest.substr(0, c2).c_str());
+      std::mt19937_64 rng(c2 == std::string::npos ? 1 : std::stoull(rest.substr(c2 + 1)));
+      std::vector<CUdeviceptr> live;
+      unsigned long long ops = 0, refused = 0;
+      const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+      while (std::chrono::steady_clock::now() < end) {
+        if (!live.empty() && (rng() % 2 == 0 || live.size() > 32)) {
+          const size_t at = rng() % live.size();
+          probe.api().mem_free(live[at]);
+          live[at] = live.back();
+          live.pop_back();
+        } else {
+          CUdeviceptr p = 0;
+          const size_t bytes = (1 + rng() % 64) << 20;
+          if (probe.api().mem_alloc(&p, bytes) == CUDA_SUCCESS) {
+            live.push_back(p);
+          } else {
+            ++refused;
+          }
+        }
+        ++ops;
+      }
+      for (CUdeviceptr p : live) probe.api().mem_free(p);
+      std::printf("churn ops=%llu refused=%llu\n", ops, refused);
+    } else {
+      std::fprintf(stderr, "probe: unknown step %s\n", step.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
