@@ -45,6 +45,7 @@ bool AllocationTable::Insert(std::uint64_t key, AllocationRecord record) {
   if (key <= kTombstone) {
     Cell& side = reserved_keys_[key];
     side.value.store(Pack(record), std::memory_order_relaxed);
+    side.context.store(record.context, std::memory_order_relaxed);
     side.key.store(1, std::memory_order_release);
     return true;
   }
@@ -56,6 +57,7 @@ bool AllocationTable::Insert(std::uint64_t key, AllocationRecord record) {
     std::uint64_t seen = table[i].key.load(std::memory_order_relaxed);
     while (seen == kEmpty || seen == kTombstone) {
       if (table[i].key.compare_exchange_weak(seen, key, std::memory_order_relaxed)) {
+        table[i].context.store(record.context, std::memory_order_relaxed);
         table[i].value.store(Pack(record), std::memory_order_release);
         return true;
       }
@@ -68,7 +70,10 @@ bool AllocationTable::Erase(std::uint64_t key, AllocationRecord* record) {
   if (key <= kTombstone) {
     Cell& side = reserved_keys_[key];
     if (side.key.exchange(0, std::memory_order_acq_rel) != 1) return false;
-    if (record) *record = Unpack(side.value.load(std::memory_order_acquire));
+    if (record) {
+      *record = Unpack(side.value.load(std::memory_order_acquire));
+      record->context = side.context.load(std::memory_order_relaxed);
+    }
     return true;
   }
   Cell* table = cells_.load(std::memory_order_acquire);
@@ -80,15 +85,38 @@ bool AllocationTable::Erase(std::uint64_t key, AllocationRecord* record) {
     if (seen == kEmpty) return false;
     if (seen != key) continue;
     const std::uint64_t value = table[i].value.load(std::memory_order_acquire);
+    const std::uint64_t context = table[i].context.load(std::memory_order_relaxed);
     std::uint64_t expected = key;
     // Two threads freeing the same handle: only one gets its bytes back.
     if (!table[i].key.compare_exchange_strong(expected, kTombstone, std::memory_order_acq_rel)) {
       return false;
     }
-    if (record) *record = Unpack(value);
+    if (record) {
+      *record = Unpack(value);
+      record->context = context;
+    }
     return true;
   }
   return false;
+}
+
+void AllocationTable::EraseContext(std::uint64_t context, std::uint64_t (&bytes_per_device)[256]) {
+  // `present` is the cell's key; `erased` what marks the cell free again.
+  auto take = [&](Cell& cell, std::uint64_t present, std::uint64_t erased) {
+    if (cell.context.load(std::memory_order_relaxed) != context) return;
+    const AllocationRecord r = Unpack(cell.value.load(std::memory_order_acquire));
+    if (!cell.key.compare_exchange_strong(present, erased, std::memory_order_acq_rel)) return;
+    if (r.device >= 0) bytes_per_device[r.device] += r.bytes;
+  };
+  for (Cell& side : reserved_keys_) {
+    if (side.key.load(std::memory_order_acquire) == 1) take(side, 1, 0);
+  }
+  Cell* table = cells_.load(std::memory_order_acquire);
+  if (table == nullptr) return;
+  for (std::size_t i = 0; i < capacity(); ++i) {
+    const std::uint64_t key = table[i].key.load(std::memory_order_acquire);
+    if (key > kTombstone) take(table[i], key, kTombstone);
+  }
 }
 
 void AllocationTable::Clear() {

@@ -23,11 +23,14 @@ namespace vslice {
 struct AllocationRecord {
   std::uint64_t bytes = 0;
   int device = -1;
+  // The driver context the allocation belongs to (opaque), or 0 when it
+  // belongs to the process: destroying a context frees its allocations.
+  std::uint64_t context = 0;
 };
 
 class AllocationTable {
  public:
-  // `capacity_log2` cells (16 bytes each) are reserved on first use.
+  // `capacity_log2` cells (24 bytes each) are reserved on first use.
   explicit constexpr AllocationTable(int capacity_log2) : capacity_log2_(capacity_log2) {}
   AllocationTable(const AllocationTable&) = delete;
   AllocationTable& operator=(const AllocationTable&) = delete;
@@ -40,6 +43,10 @@ class AllocationTable {
   bool Erase(std::uint64_t key, AllocationRecord* record);
   // Forgets everything (a forked child inherits its parent's table).
   void Clear();
+  // Erases every record whose context is `context` and returns the bytes
+  // they were charged per device (the driver freed them with the context).
+  // Scans the table: for context teardown, not for hot paths.
+  void EraseContext(std::uint64_t context, std::uint64_t (&bytes_per_device)[256]);
 
   std::size_t capacity() const { return std::size_t{1} << capacity_log2_; }
 
@@ -48,6 +55,7 @@ class AllocationTable {
     std::atomic<std::uint64_t> key;
     // bytes in the low 56 bits, device + 1 in the top 8 (0 = no device).
     std::atomic<std::uint64_t> value;
+    std::atomic<std::uint64_t> context;
   };
   static constexpr std::uint64_t kEmpty = 0;
   static constexpr std::uint64_t kTombstone = 1;

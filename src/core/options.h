@@ -59,7 +59,7 @@ struct Options {
   // Bytes charged to the pod for each process's context on each device it
   // uses (context, module and runtime memory the driver keeps):
   // VSLICE_CONTEXT_RESERVE, a size like the memory limits. Default:
-  // kDefaultContextReserve in options.cc (0 until measured on a GPU).
+  // kDefaultContextReserve in options.cc (512 MiB, measured on a GPU).
   std::uint64_t context_reserve = 0;
 
   // Compute cap in percent, 0 = none: VSLICE_COMPUTE, else CUDA_DEVICE_SM_LIMIT.

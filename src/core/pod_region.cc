@@ -331,6 +331,13 @@ bool PodRegion::ChargeContextOnce(int slot, int device, std::uint64_t bytes) {
   return false;
 }
 
+void PodRegion::ReleaseContext(int slot, int device, std::uint64_t bytes) {
+  const std::uint32_t bit = 1u << device;
+  if ((layout_->slots[slot].context_charged.fetch_and(~bit) & bit) && bytes != 0) {
+    Release(slot, device, bytes);
+  }
+}
+
 bool PodRegion::ReaperAlive() const {
   // fd_ is a different open file description from any reaper's, this
   // process's own included, so the lock test sees every reaper.

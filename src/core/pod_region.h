@@ -67,6 +67,8 @@ class PodRegion {
   void Release(int slot, int device, std::uint64_t bytes);
   // Charges the per-process context reserve for `device` once per slot.
   bool ChargeContextOnce(int slot, int device, std::uint64_t bytes);
+  // Gives the context reserve of `device` back, if it was charged.
+  void ReleaseContext(int slot, int device, std::uint64_t bytes);
 
   // Finds slots whose process died, and reconciles the ledger so that it
   // holds exactly what the live processes hold. Returns the number of dead

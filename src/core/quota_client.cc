@@ -154,6 +154,12 @@ bool QuotaClient::ChargeContext(int device) {
   return ChargeWithReap(slot, device, 0, /*context_only=*/true);
 }
 
+void QuotaClient::ReleaseContext(int device) {
+  const int slot = slot_.load(std::memory_order_acquire);
+  if (!Enabled(device) || slot < 0) return;
+  region_.ReleaseContext(slot, device, options_.context_reserve);
+}
+
 void QuotaClient::Uncharge(int device, std::uint64_t bytes) {
   const int slot = slot_.load(std::memory_order_acquire);
   if (!Enabled(device) || slot < 0) return;

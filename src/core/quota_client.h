@@ -41,6 +41,8 @@ class QuotaClient {
   void Uncharge(int device, std::uint64_t bytes);
   // Charges only the context reserve (context creation).
   bool ChargeContext(int device);
+  // The process's context on `device` is gone: its reserve comes back.
+  void ReleaseContext(int device);
 
   // The pod's view of `device`, for memory queries. `limited` is false when
   // the device has no quota (queries then pass through).

@@ -20,13 +20,23 @@ AllocationTable& Arrays();          // CUDA arrays and mipmapped arrays
 // The device of the calling thread's current context, or -1 without one.
 int CurrentDevice();
 
-// Charges `bytes` on `device`, runs `allocate`, and records the new handle
+// Where an allocation lands: its device and the context that owns it (0 when
+// the process owns it, as with cuMemCreate).
+struct Placement {
+  int device;
+  std::uint64_t context;
+};
+// The calling thread's current context and its device ({-1, 0} without one).
+Placement CurrentPlacement();
+
+// Charges `bytes` on `where.device`, runs `allocate`, and records the new handle
 // (`key()` once `allocate` succeeded) in `table`. Gives the charge back when
 // the driver fails; when the handle cannot be recorded, frees it with
 // `undo` and fails, rather than lose track of memory the pod holds.
 template <typename Allocate, typename Key, typename Undo>
-CUresult ChargeAndAllocate(AllocationTable& table, int device, std::uint64_t bytes,
+CUresult ChargeAndAllocate(AllocationTable& table, Placement where, std::uint64_t bytes,
                            Allocate allocate, Key key, Undo undo) {
+  const int device = where.device;
   QuotaClient* quota = QuotaClient::Get();
   if (quota == nullptr || !quota->enforcing() || device < 0) return allocate();
   if (!quota->Charge(device, bytes)) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -35,7 +45,7 @@ CUresult ChargeAndAllocate(AllocationTable& table, int device, std::uint64_t byt
     quota->Uncharge(device, bytes);
     return result;
   }
-  if (!table.Insert(key(), AllocationRecord{bytes, device})) {
+  if (!table.Insert(key(), AllocationRecord{bytes, device, where.context})) {
     undo();
     quota->Uncharge(device, bytes);
     return CUDA_ERROR_OUT_OF_MEMORY;

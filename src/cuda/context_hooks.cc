@@ -1,8 +1,13 @@
-// Context creation: a context takes device memory of its own (the driver's
+// Contexts. A context takes device memory of its own (the driver's
 // per-context state, the runtime's kernels, module images), which the pod
 // pays for through the context reserve, charged once per process and device
-// when the process first creates a context there. It is also where vslice
-// learns the device's UUID, which NVML-only processes need.
+// when the process first creates a context there. Creation is also where
+// vslice learns the device's UUID, which NVML-only processes need.
+//
+// Destroying a context (or resetting, or releasing the last reference to, a
+// primary context) frees every allocation made in it without a free call per
+// allocation, so the pod gets those bytes back here.
+#include <atomic>
 #include <cstdint>
 
 #include "cuda/charge.h"
@@ -23,6 +28,37 @@ bool AdmitContext(CUdevice device) {
   return quota->ChargeContext(device);
 }
 
+// The primary context of each device, as the driver handed it out.
+std::atomic<CUcontext> g_primary[vslice::kMaxDevices];
+
+// The driver freed everything `context` held.
+void ForgetContext(CUcontext context, int device, bool release_reserve) {
+  vslice::QuotaClient* quota = vslice::QuotaClient::Get();
+  if (quota == nullptr || !quota->enforcing() || context == nullptr) return;
+  std::uint64_t freed[256] = {};
+  const auto key = reinterpret_cast<std::uintptr_t>(context);
+  DevicePointers().EraseContext(key, freed);
+  Arrays().EraseContext(key, freed);
+  for (int d = 0; d < vslice::kMaxDevices; ++d) {
+    if (freed[d] != 0) quota->Uncharge(d, freed[d]);
+  }
+  if (release_reserve && device >= 0) quota->ReleaseContext(device);
+}
+
+int DeviceOf(CUcontext context) {
+  auto push = Real<cuCtxPushCurrent_t>(Entry::cuCtxPushCurrent_v2);
+  auto pop = Real<cuCtxPopCurrent_t>(Entry::cuCtxPopCurrent_v2);
+  if (push == nullptr || pop == nullptr || push(context) != CUDA_SUCCESS) return -1;
+  const int device = CurrentDevice();
+  CUcontext popped = nullptr;
+  pop(&popped);
+  return device;
+}
+
+CUcontext PrimaryOf(CUdevice device) {
+  return device >= 0 && device < vslice::kMaxDevices ? g_primary[device].load() : nullptr;
+}
+
 }  // namespace
 
 extern "C" {
@@ -31,7 +67,46 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device) {
   auto real = Real<cuDevicePrimaryCtxRetain_t>(Entry::cuDevicePrimaryCtxRetain);
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   if (!AdmitContext(device)) return CUDA_ERROR_OUT_OF_MEMORY;
-  return real(context, device);
+  const CUresult result = real(context, device);
+  if (result == CUDA_SUCCESS && context != nullptr && device >= 0 &&
+      device < vslice::kMaxDevices) {
+    g_primary[device].store(*context);
+  }
+  return result;
+}
+
+CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) {
+  auto real = Real<cuDevicePrimaryCtxRelease_t>(Entry::cuDevicePrimaryCtxRelease_v2);
+  if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
+  const CUresult result = real(device);
+  auto get_state = Real<cuDevicePrimaryCtxGetState_t>(Entry::cuDevicePrimaryCtxGetState);
+  unsigned flags = 0;
+  int active = 1;
+  // Only the last release destroys the context.
+  if (result == CUDA_SUCCESS && get_state != nullptr &&
+      get_state(device, &flags, &active) == CUDA_SUCCESS && active == 0) {
+    ForgetContext(PrimaryOf(device), device, /*release_reserve=*/true);
+  }
+  return result;
+}
+
+CUresult cuDevicePrimaryCtxReset_v2(CUdevice device) {
+  auto real = Real<cuDevicePrimaryCtxRelease_t>(Entry::cuDevicePrimaryCtxReset_v2);
+  if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
+  const CUresult result = real(device);
+  if (result == CUDA_SUCCESS) ForgetContext(PrimaryOf(device), device, /*release_reserve=*/true);
+  return result;
+}
+
+CUresult cuCtxDestroy_v2(CUcontext context) {
+  auto real = Real<cuCtxDestroy_t>(Entry::cuCtxDestroy_v2);
+  if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
+  const int device = DeviceOf(context);
+  const CUresult result = real(context);
+  // A created context's reserve stays: the reserve is per process and device,
+  // and the process may still hold the device's primary context.
+  if (result == CUDA_SUCCESS) ForgetContext(context, device, /*release_reserve=*/false);
+  return result;
 }
 
 CUresult cuCtxCreate_v2(CUcontext* context, unsigned flags, CUdevice device) {

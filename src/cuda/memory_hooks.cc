@@ -88,7 +88,7 @@ CUresult AllocAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std::size_t
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   if (ptr == nullptr || bytes == 0) return real(ptr, bytes, stream);
   return ChargeAndAllocate(
-      g_device_pointers, CurrentDevice(), bytes, [&] { return real(ptr, bytes, stream); },
+      g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, stream); },
       [&] { return *ptr; },
       [&] { Real<cuMemFreeAsync_t>(free_entry)(*ptr, stream); });
 }
@@ -99,7 +99,7 @@ CUresult AllocFromPoolAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   if (ptr == nullptr || bytes == 0) return real(ptr, bytes, pool, stream);
   return ChargeAndAllocate(
-      g_device_pointers, CurrentDevice(), bytes, [&] { return real(ptr, bytes, pool, stream); },
+      g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, pool, stream); },
       [&] { return *ptr; },
       [&] { Real<cuMemFreeAsync_t>(free_entry)(*ptr, stream); });
 }
@@ -123,6 +123,13 @@ int CurrentDevice() {
   return device;
 }
 
+Placement CurrentPlacement() {
+  auto get = Real<cuCtxGetCurrent_t>(Entry::cuCtxGetCurrent);
+  CUcontext context = nullptr;
+  if (get == nullptr || get(&context) != CUDA_SUCCESS || context == nullptr) return {-1, 0};
+  return {CurrentDevice(), reinterpret_cast<std::uintptr_t>(context)};
+}
+
 }  // namespace vslice::cuda
 
 using namespace vslice::cuda;
@@ -136,7 +143,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   if (ptr == nullptr || bytes == 0) return real(ptr, bytes);
   return ChargeAndAllocate(
-      g_device_pointers, CurrentDevice(), bytes, [&] { return real(ptr, bytes); },
+      g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes); },
       [&] { return *ptr; }, [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
 }
 
@@ -145,7 +152,7 @@ CUresult cuMemAllocManaged(CUdeviceptr* ptr, size_t bytes, unsigned flags) {
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   if (ptr == nullptr || bytes == 0) return real(ptr, bytes, flags);
   return ChargeAndAllocate(
-      g_device_pointers, CurrentDevice(), bytes, [&] { return real(ptr, bytes, flags); },
+      g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, flags); },
       [&] { return *ptr; }, [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
 }
 
@@ -161,9 +168,9 @@ CUresult cuMemAllocPitch_v2(CUdeviceptr* ptr, size_t* pitch, size_t width, size_
           ? kSaturated
           : (width + kMaxPitchAlignment - 1) / kMaxPitchAlignment * kMaxPitchAlignment;
   const std::uint64_t worst_case = MulSaturating(padded, height);
-  const int device = CurrentDevice();
+  const Placement where = CurrentPlacement();
   CUresult result = ChargeAndAllocate(
-      g_device_pointers, device, worst_case,
+      g_device_pointers, where, worst_case,
       [&] { return real(ptr, pitch, width, height, element_bytes); }, [&] { return *ptr; },
       [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
   if (result != CUDA_SUCCESS) return result;
@@ -172,7 +179,7 @@ CUresult cuMemAllocPitch_v2(CUdeviceptr* ptr, size_t* pitch, size_t width, size_
   if (actual < worst_case) {
     AllocationRecord record;
     if (g_device_pointers.Erase(*ptr, &record)) {
-      if (QuotaClient* quota = QuotaClient::Get()) quota->Uncharge(device, worst_case - actual);
+      if (QuotaClient* quota = QuotaClient::Get()) quota->Uncharge(where.device, worst_case - actual);
       record.bytes = actual;
       g_device_pointers.Insert(*ptr, record);
     }
@@ -225,7 +232,8 @@ CUresult cuMemCreate(CUmemGenericAllocationHandle* handle, size_t bytes,
     return real(handle, bytes, prop, flags);
   }
   return ChargeAndAllocate(
-      g_memory_handles, prop->location.id, bytes, [&] { return real(handle, bytes, prop, flags); },
+      g_memory_handles, Placement{prop->location.id, 0},
+      bytes, [&] { return real(handle, bytes, prop, flags); },
       [&] { return *handle; },
       [&] { Real<cuMemRelease_t>(Entry::cuMemRelease)(*handle); });
 }
@@ -243,7 +251,7 @@ CUresult cuArrayCreate_v2(CUarray* array, const CUDA_ARRAY_DESCRIPTOR* desc) {
   const std::uint64_t bytes = ArrayBytes(desc->Width, desc->Height, 1, desc->Format,
                                          desc->NumChannels);
   return ChargeAndAllocate(
-      g_arrays, CurrentDevice(), bytes, [&] { return real(array, desc); },
+      g_arrays, CurrentPlacement(), bytes, [&] { return real(array, desc); },
       [&] { return Key(*array); },
       [&] { Real<cuArrayDestroy_t>(Entry::cuArrayDestroy)(*array); });
 }
@@ -255,7 +263,7 @@ CUresult cuArray3DCreate_v2(CUarray* array, const CUDA_ARRAY3D_DESCRIPTOR* desc)
   const std::uint64_t bytes = ArrayBytes(desc->Width, desc->Height, desc->Depth, desc->Format,
                                          desc->NumChannels);
   return ChargeAndAllocate(
-      g_arrays, CurrentDevice(), bytes, [&] { return real(array, desc); },
+      g_arrays, CurrentPlacement(), bytes, [&] { return real(array, desc); },
       [&] { return Key(*array); },
       [&] { Real<cuArrayDestroy_t>(Entry::cuArrayDestroy)(*array); });
 }
@@ -272,7 +280,7 @@ CUresult cuMipmappedArrayCreate(CUmipmappedArray* array, const CUDA_ARRAY3D_DESC
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   if (array == nullptr || desc == nullptr) return real(array, desc, levels);
   return ChargeAndAllocate(
-      g_arrays, CurrentDevice(), MipmappedBytes(*desc, levels),
+      g_arrays, CurrentPlacement(), MipmappedBytes(*desc, levels),
       [&] { return real(array, desc, levels); }, [&] { return Key(*array); },
       [&] { Real<cuMipmappedArrayDestroy_t>(Entry::cuMipmappedArrayDestroy)(*array); });
 }

@@ -42,6 +42,9 @@ VSLICE_EXPORT vc::CUresult cuDevicePrimaryCtxRetain(vc::CUcontext*, vc::CUdevice
 VSLICE_EXPORT vc::CUresult cuCtxCreate_v2(vc::CUcontext*, unsigned, vc::CUdevice);
 VSLICE_EXPORT vc::CUresult cuCtxCreate_v3(vc::CUcontext*, void*, int, unsigned, vc::CUdevice);
 VSLICE_EXPORT vc::CUresult cuCtxCreate_v4(vc::CUcontext*, void*, unsigned, vc::CUdevice);
+VSLICE_EXPORT vc::CUresult cuCtxDestroy_v2(vc::CUcontext);
+VSLICE_EXPORT vc::CUresult cuDevicePrimaryCtxRelease_v2(vc::CUdevice);
+VSLICE_EXPORT vc::CUresult cuDevicePrimaryCtxReset_v2(vc::CUdevice);
 // proc_address_hooks.cc
 VSLICE_EXPORT vc::CUresult cuGetProcAddress(const char*, void**, int, vc::cuuint64_t);
 VSLICE_EXPORT vc::CUresult cuGetProcAddress_v2(const char*, void**, int, vc::cuuint64_t, int*);

@@ -25,8 +25,9 @@ check() {  # NAME OK(0/1) DETAIL
   echo "check $1 $s $3"
   rows+=("$(printf '%-34s %-4s %s' "$1" "$s" "$3")")
 }
-pod() {  # NAME QUOTA: environment of a fresh pod, for `env`
-  echo "LD_PRELOAD=$lib VSLICE_REGION=$work/$1.region VSLICE_MEMORY_LIMIT=$2"
+pod() {  # NAME QUOTA [CONTEXT_RESERVE]: environment of a fresh pod, for `env`
+  echo "LD_PRELOAD=$lib VSLICE_REGION=$work/$1.region VSLICE_MEMORY_LIMIT=$2" \
+       "${3:+VSLICE_CONTEXT_RESERVE=$3}"
 }
 gib=$((1 << 30))
 
@@ -45,7 +46,7 @@ echo "== CUDA runtime routes"
 probe="$work/runtime_probe"
 if nvcc -O2 -o "$probe" "$here/runtime_probe.cu" -lcuda >"$logs/nvcc.txt" 2>&1 ||
    nvcc -O2 -o "$probe" "$here/runtime_probe.cu" -L/usr/local/cuda/lib64/stubs -lcuda >>"$logs/nvcc.txt" 2>&1; then
-  env $(pod runtime 1g) "$probe" >"$logs/runtime.txt" 2>&1
+  env $(pod runtime 1g 0) "$probe" >"$logs/runtime.txt" 2>&1
   cat "$logs/runtime.txt"
   for step in cudaMalloc cudaMallocAsync "entrypoint cuMemAlloc"; do
     grep -qx "$step 768m -> 0" "$logs/runtime.txt" && grep -qx "$step 512m -> 2" "$logs/runtime.txt"
@@ -57,8 +58,9 @@ else
   check runtime_probe_build 1 "nvcc failed: $(tail -3 "$logs/nvcc.txt" | tr '\n' ' ')"
 fi
 
-echo "== PyTorch"
+echo "== PyTorch (default context reserve: 512 MiB per process)"
 quota=$((2 * gib))
+export EXPECT_RESERVE_BYTES=$((512 << 20))
 env $(pod torch 2g) EXPECT_QUOTA_BYTES=$quota python3 "$here/torch_quota_check.py" 2>&1 | tee "$logs/torch.txt"
 env $(pod torch_exp 2g) EXPECT_QUOTA_BYTES=$quota PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
   python3 "$here/torch_quota_check.py" 2>&1 | sed 's/^check torch_/check torch_expandable_/' | tee "$logs/torch_expandable.txt"
@@ -72,12 +74,12 @@ for f in torch torch_expandable cupy; do
 done
 
 echo "== nvidia-smi inside a pod"
-coproc HOLDER { env $(pod smi 2g) "$build/bin/vslice_probe" alloc:mem:512m ready wait; }
+coproc HOLDER { env $(pod smi 2g 0) "$build/bin/vslice_probe" alloc:mem:512m ready wait; }
 read -r -t 60 line <&"${HOLDER[0]}"; read -r -t 60 line <&"${HOLDER[0]}"
-smi="$(env $(pod smi 2g) nvidia-smi --query-gpu=memory.total,memory.used --format=csv,noheader,nounits)"
+smi="$(env $(pod smi 2g 0) nvidia-smi --query-gpu=memory.total,memory.used --format=csv,noheader,nounits)"
 echo "pod view: $smi (MiB total, used)"
 nvidia-smi >"$logs/nvidia-smi-pod.txt" 2>&1
-env $(pod smi 2g) nvidia-smi >>"$logs/nvidia-smi-pod.txt" 2>&1
+env $(pod smi 2g 0) nvidia-smi >>"$logs/nvidia-smi-pod.txt" 2>&1
 apps="$(nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits)"
 echo "context memory per process (no allocations beyond 512 MiB): $apps"
 eval "exec ${HOLDER[1]}>&-"; wait "$HOLDER_PID" 2>/dev/null

@@ -15,6 +15,8 @@
 //   nvml              NVML (dlopen'd) memory of device 0: "nvml total=T used=U free=F".
 //   nvml_v2           the same through nvmlDeviceGetMemoryInfo_v2.
 //   fill:SIZE         allocate SIZE-byte blocks until refused: "fill N blocks BYTES bytes -> R".
+//   reset             cuDevicePrimaryCtxReset (frees everything), then retain
+//                     the primary context again: "reset -> R".
 //   hold:MS           sleep MS milliseconds.
 //   ready             print "ready" and flush (a test waits for it).
 //   wait              block until standard input closes.
@@ -45,6 +47,7 @@ extern "C" {
 CUresult cuInit(unsigned);
 CUresult cuDeviceGet(CUdevice*, int);
 CUresult cuDevicePrimaryCtxRetain(CUcontext*, CUdevice);
+CUresult cuDevicePrimaryCtxReset_v2(CUdevice);
 CUresult cuCtxSetCurrent(CUcontext);
 CUresult cuGetProcAddress(const char*, void**, int, cuuint64_t);
 CUresult cuGetProcAddress_v2(const char*, void**, int, cuuint64_t, int*);
@@ -393,6 +396,12 @@ int main(int argc, char** argv) {
       CUresult fr = CUDA_SUCCESS;
       while ((fr = probe.Allocate("mem", block)) == CUDA_SUCCESS) ++count;
       std::printf("fill %llu blocks %llu bytes -> %d\n", count, count * block, fr);
+    } else if (verb == "reset") {
+      const CUresult rr = cuDevicePrimaryCtxReset_v2(device);
+      for (Held& h : probe.held()) h.live = false;
+      cuDevicePrimaryCtxRetain(&context, device);
+      cuCtxSetCurrent(context);
+      std::printf("reset -> %d\n", rr);
     } else if (verb == "hold") {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(rest.c_str())));
     } else if (verb == "ready") {

@@ -137,6 +137,8 @@ std::map<std::string, std::string> PodEnvironment(const Scratch& scratch) {
   env["PATH"] = BinDir() + ":/usr/local/bin:/usr/bin:/bin";
   env["LD_PRELOAD"] = LibDir() + "/libvslice.so";
   env["VSLICE_REGION"] = scratch.File("pod.region");
+  // Exact byte counts in the tests; the reserve has a test of its own.
+  env["VSLICE_CONTEXT_RESERVE"] = "0";
   if (RealGpu()) {
     for (const char* keep : {"LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "HOME"}) {
       if (const char* v = getenv(keep)) env[keep] = v;
@@ -180,13 +182,11 @@ bool Background::WaitForLine(const std::string& line, int timeout_ms) {
   const auto end = Clock::now() + std::chrono::milliseconds(timeout_ms);
   char buffer[4096];
   for (;;) {
-    size_t start = 0, nl;
-    while ((nl = out_buffer_.find('\n', start)) != std::string::npos) {
-      if (out_buffer_.compare(start, nl - start, line) == 0) {
-        out_buffer_.erase(0, nl + 1);
-        return true;
-      }
-      start = nl + 1;
+    size_t nl;
+    while ((nl = out_buffer_.find('\n', scanned_)) != std::string::npos) {
+      const bool match = out_buffer_.compare(scanned_, nl - scanned_, line) == 0;
+      scanned_ = nl + 1;
+      if (match) return true;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
     if (left.count() <= 0) return false;

@@ -60,7 +60,8 @@ class Background {
  private:
   pid_t pid_ = -1;
   int in_ = -1, out_ = -1, err_ = -1;
-  std::string out_buffer_;
+  std::string out_buffer_;  // everything read so far
+  size_t scanned_ = 0;      // lines before this were matched against
   bool waited_ = false;
 };
 

@@ -101,6 +101,21 @@ INSTANTIATE_TEST_SUITE_P(
                                          "array", "array3d", "mipmap")),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
+TEST(QuotaTest, ResettingTheContextReturnsWhatItHeld) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env["VSLICE_MEMORY_LIMIT"] = "1g";
+  const ProcessResult r = RunProcess(
+      {Probe(), "alloc:mem:512m", "alloc:array:256m", "alloc:create:128m", "reset", "info",
+       "alloc:mem:800m"},
+      env);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "reset -> 0")) << r.out;
+  // cuMemCreate handles belong to the process, not the context: they stay.
+  EXPECT_TRUE(Contains(r.out, "info free=" + std::to_string(kGiB - 128 * kMiB))) << r.out;
+  EXPECT_TRUE(Contains(r.out, AllocLine("mem", 800 * kMiB, 0))) << r.out;
+}
+
 TEST(QuotaTest, HostLocatedPhysicalMemoryIsNotCharged) {
   Scratch scratch;
   auto env = PodEnvironment(scratch);
@@ -111,6 +126,25 @@ TEST(QuotaTest, HostLocatedPhysicalMemoryIsNotCharged) {
   EXPECT_TRUE(Contains(r.out, AllocLine("create_host", 768 * kMiB, 0))) << r.out << r.err;
   EXPECT_TRUE(Contains(r.out, AllocLine("create_host", 512 * kMiB, 0))) << r.out << r.err;
   EXPECT_TRUE(Contains(r.out, "info free=" + std::to_string(kGiB))) << r.out;
+}
+
+TEST(QuotaTest, EachProcessContextIsChargedTheReserveByDefault) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env.erase("VSLICE_CONTEXT_RESERVE");
+  env["VSLICE_MEMORY_LIMIT"] = "2g";
+  Background first({Probe(), "info", "ready", "wait"}, env);
+  ASSERT_TRUE(first.WaitForLine("ready"));
+  const ProcessResult second =
+      RunProcess({Probe(), "info", "alloc:mem:1100m", "alloc:mem:1000m"}, env);
+  EXPECT_TRUE(Contains(second.out, "info free=" + std::to_string(kGiB) + " total=" +
+                                       std::to_string(2 * kGiB)))
+      << "two contexts of 512 MiB each: " << second.out;
+  EXPECT_TRUE(Contains(second.out, AllocLine("mem", 1100 * kMiB, 2))) << second.out;
+  EXPECT_TRUE(Contains(second.out, AllocLine("mem", 1000 * kMiB, 0))) << second.out;
+  const ProcessResult r = first.Wait();
+  EXPECT_TRUE(Contains(r.out, "info free=" + std::to_string(3 * kGiB / 2))) << r.out;
+  EXPECT_EQ(LedgerUsed(scratch), 0u);
 }
 
 TEST(QuotaTest, MemoryQueriesReportTheQuota) {

@@ -73,7 +73,7 @@ TEST(Options, DefaultsWithEmptyEnvironment) {
   EXPECT_FALSE(o.memory_limit_invalid);
   EXPECT_STREQ(o.region_path, "/tmp/vslice.region");
   EXPECT_STREQ(o.registry_path, "");
-  EXPECT_EQ(o.context_reserve, 0u);
+  EXPECT_EQ(o.context_reserve, 512 * MiB);
   EXPECT_EQ(o.compute_limit, 0);
   EXPECT_EQ(o.weight, 1);
   EXPECT_EQ(o.utilization_policy, UtilizationPolicy::kDefault);
@@ -400,9 +400,10 @@ TEST(OptionsPath, BadRegistryLeavesItEmpty) {
 TEST(OptionsContextReserve, ParsesSize) {
   EXPECT_EQ(Load({{"VSLICE_CONTEXT_RESERVE", "300m"}}).context_reserve, 300 * MiB);
   const Options o = Load({{"VSLICE_CONTEXT_RESERVE", "big"}});
-  EXPECT_EQ(o.context_reserve, 0u);
+  EXPECT_EQ(o.context_reserve, 512 * MiB);
   ExpectOneError(o, "VSLICE_CONTEXT_RESERVE", "big", kSizeExpected,
-                 "the reserve stays at its default of 0 bytes");
+                 "the reserve stays at its default of 536870912 bytes");
+  EXPECT_EQ(Load({{"VSLICE_CONTEXT_RESERVE", "0"}}).context_reserve, 0u);
   EXPECT_FALSE(o.memory_limit_invalid);
 }
 

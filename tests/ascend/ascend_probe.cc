@@ -1,0 +1,372 @@
+// vslice_ascend_probe: drives the Ascend runtime the way applications do, at
+// the AscendCL level and at the runtime (RTS) level, and prints one line per
+// step. The Ascend integration tests run it on the simulated runtime.
+//
+//   vslice_ascend_probe [--route direct|dlsym] STEP...
+//
+// --route dlsym looks every memory function up with dlopen + dlsym on the
+// runtime's own libraries (as torch_npu does for some), instead of calling the
+// symbols the dynamic linker bound.
+//
+// Steps:
+//   alloc:KIND:SIZE  allocate SIZE bytes (k/m/g suffixes) through KIND: acl
+//                    (aclrtMalloc), acl_align32, acl_cached, acl_cfg, acl_phys
+//                    (aclrtMallocPhysical, device), acl_phys_host, rts
+//                    (rtMalloc), rts_host (rtMalloc of host memory), rts_phys
+//                    (rtMallocPhysical, device side), rts_phys_host.
+//                    Prints "alloc KIND BYTES -> RESULT".
+//   free:N           free the N-th successful allocation at its own level.
+//   xfree:N          free it at the other level (an aclrtMalloc pointer with
+//                    rtFree, an rtMalloc pointer with aclrtFree).
+//   freeall          free every allocation still held.
+//   info:acl|acl_huge|rts|rts_plain
+//                    aclrtGetMemInfo(HBM), aclrtGetMemInfo(HBM huge),
+//                    rtMemGetInfoEx(HBM), rtMemGetInfo:
+//                    "info WHICH free=F total=T -> R".
+//   fill:KIND:SIZE   allocate SIZE-byte blocks until refused:
+//                    "fill KIND N blocks BYTES bytes -> R".
+//   churn:MS:SEED    allocate/free random sizes (1..64 MiB) for MS ms,
+//                    alternating aclrtMalloc and rtMalloc: "churn ops=N refused=R".
+//   launch:KIND:N    N launches of KIND (flag, handle, aicpu, aicpu_ex, model)
+//                    on the default stream, then synchronize:
+//                    "launch KIND N -> R elapsed_us=E".
+//   report           "report failures=F": how many alloc and free steps so far
+//                    did not return 0 (for a test that only sees the output
+//                    after a wait).
+//   hold:MS          sleep MS milliseconds.
+//   ready            print "ready" and flush (a test waits for it).
+//   wait             block until standard input closes.
+// Exit status: 0 when every step could be carried out (a refused allocation
+// is a result, not a failure), 1 on a setup error.
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "sim_ascend_exports.h"
+
+using namespace vslice::ascend;
+
+namespace {
+
+// The memory functions a route hands out.
+struct Api {
+  aclrtMalloc_t acl_malloc;
+  aclrtMalloc_t acl_malloc_align32;
+  aclrtMalloc_t acl_malloc_cached;
+  aclrtMallocWithCfg_t acl_malloc_cfg;
+  aclrtFree_t acl_free;
+  aclrtMallocPhysical_t acl_malloc_physical;
+  aclrtFreePhysical_t acl_free_physical;
+  aclrtGetMemInfo_t acl_mem_info;
+  rtMalloc_t rt_malloc;
+  rtFree_t rt_free;
+  rtMallocPhysical_t rt_malloc_physical;
+  rtFreePhysical_t rt_free_physical;
+  rtMemGetInfoEx_t rt_mem_info_ex;
+  rtMemGetInfo_t rt_mem_info;
+};
+
+Api DirectApi() {
+  return Api{&aclrtMalloc,      &aclrtMallocAlign32, &aclrtMallocCached,   &aclrtMallocWithCfg,
+             &aclrtFree,        &aclrtMallocPhysical, &aclrtFreePhysical,  &aclrtGetMemInfo,
+             &rtMalloc,         &rtFree,             &rtMallocPhysical,    &rtFreePhysical,
+             &rtMemGetInfoEx,   &rtMemGetInfo};
+}
+
+template <typename Fn>
+bool Lookup(void* handle, const char* name, Fn* out) {
+  void* p = handle != nullptr ? dlsym(handle, name) : nullptr;
+  if (p == nullptr) {
+    std::fprintf(stderr, "probe: cannot look up %s\n", name);
+    return false;
+  }
+  *out = reinterpret_cast<Fn>(p);
+  return true;
+}
+
+bool DlsymApi(Api* api) {
+  void* acl = dlopen("libascendcl.so", RTLD_NOW | RTLD_LOCAL);
+  void* rt = dlopen("libruntime.so", RTLD_NOW | RTLD_LOCAL);
+  return Lookup(acl, "aclrtMalloc", &api->acl_malloc) &&
+         Lookup(acl, "aclrtMallocAlign32", &api->acl_malloc_align32) &&
+         Lookup(acl, "aclrtMallocCached", &api->acl_malloc_cached) &&
+         Lookup(acl, "aclrtMallocWithCfg", &api->acl_malloc_cfg) &&
+         Lookup(acl, "aclrtFree", &api->acl_free) &&
+         Lookup(acl, "aclrtMallocPhysical", &api->acl_malloc_physical) &&
+         Lookup(acl, "aclrtFreePhysical", &api->acl_free_physical) &&
+         Lookup(acl, "aclrtGetMemInfo", &api->acl_mem_info) &&
+         Lookup(rt, "rtMalloc", &api->rt_malloc) && Lookup(rt, "rtFree", &api->rt_free) &&
+         Lookup(rt, "rtMallocPhysical", &api->rt_malloc_physical) &&
+         Lookup(rt, "rtFreePhysical", &api->rt_free_physical) &&
+         Lookup(rt, "rtMemGetInfoEx", &api->rt_mem_info_ex) &&
+         Lookup(rt, "rtMemGetInfo", &api->rt_mem_info);
+}
+
+bool ParseSize(std::string_view text, unsigned long long* out) {
+  if (text.empty()) return false;
+  unsigned long long multiplier = 1;
+  switch (text.back()) {
+    case 'k': multiplier = 1ull << 10; break;
+    case 'm': multiplier = 1ull << 20; break;
+    case 'g': multiplier = 1ull << 30; break;
+    default: break;
+  }
+  if (multiplier != 1) text.remove_suffix(1);
+  char* end = nullptr;
+  const std::string digits(text);
+  const unsigned long long v = std::strtoull(digits.c_str(), &end, 10);
+  if (end == digits.c_str() || *end != '\0') return false;
+  *out = v * multiplier;
+  return true;
+}
+
+struct Held {
+  std::string kind;
+  void* handle;
+  bool live;
+};
+
+bool IsPhysical(const std::string& kind) { return kind.find("phys") != std::string::npos; }
+bool IsAcl(const std::string& kind) { return kind.rfind("acl", 0) == 0; }
+
+class Probe {
+ public:
+  explicit Probe(Api api) : api_(api) {}
+
+  int Allocate(const std::string& kind, std::size_t bytes) {
+    void* handle = nullptr;
+    int r = ACL_ERROR_RT_PARAM_INVALID;
+    if (kind == "acl") {
+      r = api_.acl_malloc(&handle, bytes, ACL_MEM_MALLOC_HUGE_FIRST);
+    } else if (kind == "acl_align32") {
+      r = api_.acl_malloc_align32(&handle, bytes, ACL_MEM_MALLOC_HUGE_FIRST);
+    } else if (kind == "acl_cached") {
+      r = api_.acl_malloc_cached(&handle, bytes, ACL_MEM_MALLOC_HUGE_FIRST);
+    } else if (kind == "acl_cfg") {
+      r = api_.acl_malloc_cfg(&handle, bytes, ACL_MEM_MALLOC_HUGE_FIRST, nullptr);
+    } else if (kind == "acl_phys" || kind == "acl_phys_host") {
+      aclrtPhysicalMemProp prop{};
+      prop.location.type =
+          kind == "acl_phys" ? ACL_MEM_LOCATION_TYPE_DEVICE : ACL_MEM_LOCATION_TYPE_HOST;
+      prop.location.id = 0;
+      r = api_.acl_malloc_physical(&handle, bytes, &prop, 0);
+    } else if (kind == "rts" || kind == "rts_host") {
+      const rtMemType_t type = kind == "rts" ? RT_MEMORY_HBM : RT_MEMORY_HOST;
+      r = api_.rt_malloc(&handle, bytes, type, 0);
+    } else if (kind == "rts_phys" || kind == "rts_phys_host") {
+      rtDrvMemProp_t prop{};
+      prop.side = kind == "rts_phys" ? MEM_DEV_SIDE : MEM_HOST_SIDE;
+      prop.devid = 0;
+      r = api_.rt_malloc_physical(&handle, bytes, &prop, 0);
+    } else {
+      std::fprintf(stderr, "probe: unknown allocation kind %s\n", kind.c_str());
+      return ACL_ERROR_RT_PARAM_INVALID;
+    }
+    if (r == ACL_SUCCESS) held_.push_back(Held{kind, handle, true});
+    return r;
+  }
+
+  // Frees at the allocation's own level, or with `cross` at the other one.
+  int Free(Held& h, bool cross) {
+    if (!h.live) return ACL_ERROR_RT_PARAM_INVALID;
+    h.live = false;
+    const bool acl_level = IsAcl(h.kind) != cross;
+    if (IsPhysical(h.kind)) {
+      return acl_level ? api_.acl_free_physical(h.handle) : api_.rt_free_physical(h.handle);
+    }
+    return acl_level ? api_.acl_free(h.handle) : api_.rt_free(h.handle);
+  }
+
+  void Info(const std::string& which) {
+    std::size_t free_bytes = 0, total = 0;
+    int r = ACL_ERROR_RT_PARAM_INVALID;
+    if (which == "acl") r = api_.acl_mem_info(ACL_HBM_MEM, &free_bytes, &total);
+    if (which == "acl_huge") r = api_.acl_mem_info(ACL_HBM_MEM_HUGE, &free_bytes, &total);
+    if (which == "rts") r = api_.rt_mem_info_ex(RT_MEMORYINFO_HBM, &free_bytes, &total);
+    if (which == "rts_plain") r = api_.rt_mem_info(&free_bytes, &total);
+    std::printf("info %s free=%zu total=%zu -> %d\n", which.c_str(), free_bytes, total, r);
+  }
+
+  std::vector<Held>& held() { return held_; }
+  const Api& api() const { return api_; }
+
+ private:
+  Api api_;
+  std::vector<Held> held_;
+};
+
+int LaunchOnce(const std::string& kind, rtModel_t model) {
+  static const char kStub = 0;  // any address names a kernel to the simulator
+  void* stub = const_cast<char*>(&kStub);
+  if (kind == "flag") {
+    return rtKernelLaunchWithFlagV2(stub, 1, nullptr, nullptr, nullptr, 0, nullptr);
+  }
+  if (kind == "handle") {
+    return rtKernelLaunchWithHandleV2(stub, 0, 1, nullptr, nullptr, nullptr, nullptr);
+  }
+  if (kind == "aicpu") {
+    return rtAicpuKernelLaunchWithFlag(reinterpret_cast<const rtKernelLaunchNames_t*>(stub), 1,
+                                       nullptr, nullptr, nullptr, 0);
+  }
+  if (kind == "aicpu_ex") {
+    return rtAicpuKernelLaunchExWithArgs(0, "probe_op", 1, nullptr, nullptr, nullptr, 0);
+  }
+  if (kind == "model") return rtModelExecute(model, nullptr, 0);
+  return ACL_ERROR_RT_PARAM_INVALID;
+}
+
+void Churn(Probe& probe, long ms, unsigned long long seed) {
+  std::mt19937_64 rng(seed);
+  struct Live {
+    void* ptr;
+    bool acl;
+  };
+  std::vector<Live> live;
+  unsigned long long ops = 0, refused = 0;
+  const Api& api = probe.api();
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (!live.empty() && (rng() % 2 == 0 || live.size() > 32)) {
+      const std::size_t at = rng() % live.size();
+      if (live[at].acl) {
+        api.acl_free(live[at].ptr);
+      } else {
+        api.rt_free(live[at].ptr);
+      }
+      live[at] = live.back();
+      live.pop_back();
+    } else {
+      void* p = nullptr;
+      const std::size_t bytes = (1 + rng() % 64) << 20;
+      const bool acl = ops % 2 == 0;
+      const int r = acl ? api.acl_malloc(&p, bytes, ACL_MEM_MALLOC_HUGE_FIRST)
+                        : api.rt_malloc(&p, bytes, RT_MEMORY_HBM, 0);
+      if (r == ACL_SUCCESS) {
+        live.push_back({p, acl});
+      } else {
+        ++refused;
+      }
+    }
+    ++ops;
+  }
+  for (const Live& l : live) {
+    if (l.acl) {
+      api.acl_free(l.ptr);
+    } else {
+      api.rt_free(l.ptr);
+    }
+  }
+  std::printf("churn ops=%llu refused=%llu\n", ops, refused);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::string route = "direct";
+  int first = 1;
+  if (argc > 2 && std::strcmp(argv[1], "--route") == 0) {
+    route = argv[2];
+    first = 3;
+  }
+  int r = aclInit(nullptr);
+  if (r == ACL_SUCCESS) r = aclrtSetDevice(0);
+  if (r != ACL_SUCCESS) {
+    std::printf("init -> %d\n", r);
+    return 1;
+  }
+  Api api = DirectApi();
+  if (route == "dlsym") {
+    if (!DlsymApi(&api)) return 1;
+  } else if (route != "direct") {
+    std::fprintf(stderr, "probe: unknown route %s\n", route.c_str());
+    return 1;
+  }
+  Probe probe(api);
+  int failures = 0;
+
+  for (int i = first; i < argc; ++i) {
+    const std::string step = argv[i];
+    const auto colon = step.find(':');
+    const std::string verb = step.substr(0, colon);
+    const std::string rest = colon == std::string::npos ? "" : step.substr(colon + 1);
+    const auto c2 = rest.find(':');
+    const std::string arg1 = rest.substr(0, c2);
+    const std::string arg2 = c2 == std::string::npos ? "" : rest.substr(c2 + 1);
+    unsigned long long n = 0;
+    if (verb == "alloc" || verb == "fill") {
+      if (!ParseSize(arg2, &n) || n == 0) {
+        std::fprintf(stderr, "probe: bad step %s\n", step.c_str());
+        return 1;
+      }
+      if (verb == "alloc") {
+        const int ar = probe.Allocate(arg1, n);
+        if (ar != ACL_SUCCESS) ++failures;
+        std::printf("alloc %s %llu -> %d\n", arg1.c_str(), n, ar);
+      } else {
+        unsigned long long count = 0;
+        int fr = ACL_SUCCESS;
+        while ((fr = probe.Allocate(arg1, n)) == ACL_SUCCESS) ++count;
+        std::printf("fill %s %llu blocks %llu bytes -> %d\n", arg1.c_str(), count, count * n,
+                    fr);
+      }
+    } else if (verb == "free" || verb == "xfree") {
+      const std::size_t at = std::strtoul(rest.c_str(), nullptr, 10);
+      if (at >= probe.held().size()) {
+        std::fprintf(stderr, "probe: no allocation %zu\n", at);
+        return 1;
+      }
+      const int fr = probe.Free(probe.held()[at], verb == "xfree");
+      if (fr != ACL_SUCCESS) ++failures;
+      std::printf("%s %zu -> %d\n", verb.c_str(), at, fr);
+    } else if (verb == "freeall") {
+      int failures = 0;
+      for (Held& h : probe.held()) {
+        if (h.live && probe.Free(h, false) != ACL_SUCCESS) ++failures;
+      }
+      std::printf("freeall failures=%d\n", failures);
+    } else if (verb == "info") {
+      probe.Info(rest);
+    } else if (verb == "churn") {
+      Churn(probe, std::atol(arg1.c_str()), arg2.empty() ? 1 : std::stoull(arg2));
+    } else if (verb == "launch") {
+      const long count = std::atol(arg2.c_str());
+      rtModel_t model = nullptr;
+      if (arg1 == "model") rtModelCreate(&model, 0);
+      const auto start = std::chrono::steady_clock::now();
+      int lr = ACL_SUCCESS;
+      for (long k = 0; k < count && lr == ACL_SUCCESS; ++k) lr = LaunchOnce(arg1, model);
+      if (lr == ACL_SUCCESS) lr = aclrtSynchronizeStream(nullptr);
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      if (model != nullptr) rtModelDestroy(model);
+      std::printf("launch %s %ld -> %d elapsed_us=%lld\n", arg1.c_str(), count, lr,
+                  static_cast<long long>(us));
+    } else if (verb == "report") {
+      std::printf("report failures=%d\n", failures);
+    } else if (verb == "hold") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(rest.c_str())));
+    } else if (verb == "ready") {
+      std::printf("ready\n");
+      std::fflush(stdout);
+    } else if (verb == "wait") {
+      char buffer[64];
+      while (read(0, buffer, sizeof buffer) > 0) {
+      }
+    } else {
+      std::fprintf(stderr, "probe: unknown step %s\n", step.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
