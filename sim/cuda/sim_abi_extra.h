@@ -44,21 +44,8 @@ struct CUlaunchAttribute {
 };
 static_assert(sizeof(CUlaunchAttribute) == 72);
 
-struct CUlaunchConfig {
-  unsigned int gridDimX;
-  unsigned int gridDimY;
-  unsigned int gridDimZ;
-  unsigned int blockDimX;
-  unsigned int blockDimY;
-  unsigned int blockDimZ;
-  unsigned int sharedMemBytes;
-  CUstream hStream;
-  CUlaunchAttribute* attrs;
-  unsigned int numAttrs;
-};
-static_assert(offsetof(CUlaunchConfig, hStream) == 32);
+// CUlaunchConfig lives in cuda/cuda_abi.h, which the interceptor needs too.
 static_assert(offsetof(CUlaunchConfig, numAttrs) == 48);
-static_assert(sizeof(CUlaunchConfig) == 56);
 
 struct CUmemAccessDesc {
   CUmemLocation location;
@@ -110,7 +97,6 @@ inline constexpr unsigned CU_STREAM_NON_BLOCKING = 0x1;
 // CUevent_flags and CUevent_record_flags.
 inline constexpr unsigned CU_EVENT_DEFAULT = 0x0;
 inline constexpr unsigned CU_EVENT_BLOCKING_SYNC = 0x1;
-inline constexpr unsigned CU_EVENT_DISABLE_TIMING = 0x2;
 inline constexpr unsigned CU_EVENT_INTERPROCESS = 0x4;
 inline constexpr unsigned CU_EVENT_RECORD_DEFAULT = 0x0;
 inline constexpr unsigned CU_EVENT_RECORD_EXTERNAL = 0x1;

@@ -1,16 +1,15 @@
 #include "core/pod_region.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
+
+#include "core/shared_file.h"
 
 namespace vslice {
 namespace {
@@ -25,33 +24,6 @@ std::uint64_t NowNs(clockid_t clock) {
   clock_gettime(clock, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
          static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-struct flock ByteLock(short type, std::uint64_t offset) {
-  struct flock fl {};
-  fl.l_type = type;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = static_cast<off_t>(offset);
-  fl.l_len = 1;
-  fl.l_pid = 0;  // required by the open-file-description lock commands
-  return fl;
-}
-
-bool TryLockByte(int fd, std::uint64_t offset) {
-  struct flock fl = ByteLock(F_WRLCK, offset);
-  return fcntl(fd, F_OFD_SETLK, &fl) == 0;
-}
-
-void UnlockByte(int fd, std::uint64_t offset) {
-  struct flock fl = ByteLock(F_UNLCK, offset);
-  fcntl(fd, F_OFD_SETLK, &fl);
-}
-
-// True when an open file description other than `fd`'s holds the byte.
-bool ByteHeldElsewhere(int fd, std::uint64_t offset) {
-  struct flock fl = ByteLock(F_WRLCK, offset);
-  if (fcntl(fd, F_OFD_GETLK, &fl) != 0) return true;  // cannot tell: assume held
-  return fl.l_type != F_UNLCK;
 }
 
 void CpuRelax() { __builtin_ia32_pause(); }
@@ -111,106 +83,51 @@ bool PodRegion::Validate(const void* data, std::size_t size, char* error,
   return true;
 }
 
-bool PodRegion::MapFile(int fd, bool create, const std::uint64_t* initial_quota,
-                        char* error, std::size_t error_size) {
-  char why[256];
-  // Initialisation is serialised by flock, which the kernel drops if the
-  // initialising process dies; everything after it is lock-free.
-  if (flock(fd, create ? LOCK_EX : LOCK_SH) != 0) {
-    if (error) std::snprintf(error, error_size, "cannot lock region file %s: %s", path_,
-                             std::strerror(errno));
-    return false;
-  }
-  struct stat st {};
-  bool ok = fstat(fd, &st) == 0;
-  bool fresh = ok && st.st_size == 0 && create;
-  if (fresh) {
-    ok = ftruncate(fd, static_cast<off_t>(kLayoutBytes)) == 0;
-    fchmod(fd, 0666);  // every user of the pod shares it; best effort
-    st.st_size = static_cast<off_t>(kLayoutBytes);
-  }
-  if (!ok) {
-    std::snprintf(why, sizeof why, "%s", std::strerror(errno));
-    if (error) std::snprintf(error, error_size, "cannot size region file %s: %s", path_, why);
-    flock(fd, LOCK_UN);
-    return false;
-  }
-  if (static_cast<std::size_t>(st.st_size) != kLayoutBytes) {
-    if (error) std::snprintf(error, error_size,
-                             "region file %s has %lld bytes, expected %zu: it is not a vslice "
-                             "region of version %u (remove it, or point VSLICE_REGION elsewhere)",
-                             path_, static_cast<long long>(st.st_size), kLayoutBytes,
-                             kRegionVersion);
-    flock(fd, LOCK_UN);
-    return false;
-  }
-  void* map = mmap(nullptr, kLayoutBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (map == MAP_FAILED) {
-    if (error) std::snprintf(error, error_size, "cannot map region file %s: %s", path_,
-                             std::strerror(errno));
-    flock(fd, LOCK_UN);
-    return false;
-  }
+namespace {
+
+void InitialiseRegion(void* map, const void* context) {
   auto* layout = static_cast<RegionLayout*>(map);
-  if (fresh) {
-    RegionHeader& h = layout->header;
-    h.version = kRegionVersion;
-    h.header_bytes = sizeof(RegionHeader);
-    h.total_bytes = kLayoutBytes;
-    h.max_devices = kMaxDevices;
-    h.max_processes = kMaxProcesses;
-    h.created_unix_ns.store(NowNs(CLOCK_REALTIME));
-    for (int d = 0; d < kMaxDevices; ++d) {
-      layout->devices[d].quota.store(initial_quota ? initial_quota[d] : kNoLimit);
-    }
-    std::atomic_thread_fence(std::memory_order_release);
-    h.magic = kRegionMagic;  // last: a region with a magic is complete
-    msync(map, sizeof(RegionHeader), MS_ASYNC);
+  const auto* quota = static_cast<const std::uint64_t*>(context);
+  RegionHeader& h = layout->header;
+  h.version = kRegionVersion;
+  h.header_bytes = sizeof(RegionHeader);
+  h.total_bytes = kLayoutBytes;
+  h.max_devices = kMaxDevices;
+  h.max_processes = kMaxProcesses;
+  h.created_unix_ns.store(NowNs(CLOCK_REALTIME));
+  for (int d = 0; d < kMaxDevices; ++d) {
+    layout->devices[d].quota.store(quota != nullptr ? quota[d] : kNoLimit);
   }
-  if (!Validate(layout, kLayoutBytes, why, sizeof why)) {
-    if (error) std::snprintf(error, error_size, "region file %s: %s", path_, why);
-    munmap(map, kLayoutBytes);
-    flock(fd, LOCK_UN);
+  std::atomic_thread_fence(std::memory_order_release);
+  h.magic = kRegionMagic;  // last: a region with a magic is complete
+}
+
+constexpr SharedFileFormat kRegionFormat{"region", kLayoutBytes, &InitialiseRegion,
+                                         &PodRegion::Validate};
+
+}  // namespace
+
+bool PodRegion::Map(const char* path, bool create, const std::uint64_t* initial_quota,
+                    char* error, std::size_t error_size) {
+  Close();
+  std::snprintf(path_, sizeof path_, "%s", path);
+  void* map = nullptr;
+  if (!MapSharedFile(path, kRegionFormat, create, initial_quota, &fd_, &map, error,
+                     error_size)) {
+    fd_ = -1;
     return false;
   }
-  flock(fd, LOCK_UN);
-  layout_ = layout;
+  layout_ = static_cast<RegionLayout*>(map);
   return true;
 }
 
 bool PodRegion::Open(const char* path, const std::uint64_t (&initial_quota)[kMaxDevices],
                      char* error, std::size_t error_size) {
-  Close();
-  std::snprintf(path_, sizeof path_, "%s", path);
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    if (error) std::snprintf(error, error_size, "cannot open region file %s: %s", path,
-                             std::strerror(errno));
-    return false;
-  }
-  if (!MapFile(fd, /*create=*/true, initial_quota, error, error_size)) {
-    close(fd);
-    return false;
-  }
-  fd_ = fd;
-  return true;
+  return Map(path, /*create=*/true, initial_quota, error, error_size);
 }
 
 bool PodRegion::OpenExisting(const char* path, char* error, std::size_t error_size) {
-  Close();
-  std::snprintf(path_, sizeof path_, "%s", path);
-  int fd = open(path, O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    if (error) std::snprintf(error, error_size, "cannot open region file %s: %s", path,
-                             std::strerror(errno));
-    return false;
-  }
-  if (!MapFile(fd, /*create=*/false, nullptr, error, error_size)) {
-    close(fd);
-    return false;
-  }
-  fd_ = fd;
-  return true;
+  return Map(path, /*create=*/false, nullptr, error, error_size);
 }
 
 void PodRegion::ForgetAfterFork() {
@@ -236,6 +153,11 @@ int PodRegion::ClaimSlot() {
     if (slot.state.load() != static_cast<std::uint32_t>(SlotState::kFree)) continue;
     if (!TryLockByte(fd_, kSlotLockBase + i)) continue;
     for (auto& u : slot.used) u.store(0);
+    for (int d = 0; d < kMaxDevices; ++d) {
+      slot.launches[d].store(0);
+      slot.launched_epoch[d].store(0);
+      slot.drained_epoch[d].store(0);
+    }
     slot.inflight.store(0);
     slot.context_charged.store(0);
     slot.allocations.store(0);
@@ -343,6 +265,12 @@ bool PodRegion::ReaperAlive() const {
   // process's own included, so the lock test sees every reaper.
   return fd_ < 0 || ByteHeldElsewhere(fd_, kReaperLockOffset);
 }
+
+bool PodRegion::LimiterAlive() const {
+  return fd_ >= 0 && ByteHeldElsewhere(fd_, kLimiterLockOffset);
+}
+
+bool PodRegion::TakeLimiterLock() { return fd_ >= 0 && TryLockByte(fd_, kLimiterLockOffset); }
 
 void PodRegion::WaitWhileFrozen(int device) {
   std::atomic<std::uint64_t>& word = layout_->devices[device].used;

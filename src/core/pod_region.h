@@ -86,9 +86,15 @@ class PodRegion {
   // does not keep the parent's liveness locks alive; the mapping stays.
   void ForgetAfterFork();
 
+  // True while a limiter holds the region's limiter lock.
+  bool LimiterAlive() const;
+  // Takes the limiter lock for this process (the limiter); false when
+  // another live limiter holds it.
+  bool TakeLimiterLock();
+
  private:
-  bool MapFile(int fd, bool create, const std::uint64_t* initial_quota,
-               char* error, std::size_t error_size);
+  bool Map(const char* path, bool create, const std::uint64_t* initial_quota, char* error,
+           std::size_t error_size);
   void WaitWhileFrozen(int device);
   bool ReaperAlive() const;
   int reaper_fd();

@@ -63,6 +63,8 @@ class QuotaClient {
   void AfterFork();
 
   PodRegion& region() { return region_; }
+  // This process's slot in the region, claimed on first use; -1 if none.
+  int slot() { return Slot(); }
 
  private:
   int Slot();

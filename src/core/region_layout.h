@@ -30,6 +30,8 @@ inline constexpr std::uint64_t kLedgerFrozen = 1ull << 63;
 // dies. The bytes lie far beyond the data so they never touch it.
 inline constexpr std::uint64_t kSlotLockBase = 1ull << 40;
 inline constexpr std::uint64_t kReaperLockOffset = kSlotLockBase + kMaxProcesses;
+// Held by the pod's limiter for as long as it runs.
+inline constexpr std::uint64_t kLimiterLockOffset = kReaperLockOffset + 1;
 
 enum class SlotState : std::uint32_t { kFree = 0, kActive = 1 };
 
@@ -56,6 +58,32 @@ struct alignas(64) DeviceLedger {
 };
 static_assert(sizeof(DeviceLedger) == 128);
 
+// The pod's compute gate on one device, driven by the pod's limiter (see
+// docs/DESIGN.md, "Compute sharing"). 128 bytes.
+struct alignas(64) DeviceGate {
+  // 1 while the pod may submit work to the device; a futex word.
+  std::atomic<std::uint32_t> open;
+  // 1 while the pod shares the device (contended or capped): processes then
+  // bound the work they keep in flight, so that a closed gate drains fast.
+  std::atomic<std::uint32_t> bounded;
+  // Incremented by the limiter each time it closes the gate.
+  std::atomic<std::uint64_t> epoch;
+  // Threads of the pod waiting at the closed gate (the pod's demand).
+  std::atomic<std::uint32_t> waiting;
+  // Live settings, changed by `vslice set`: cap in percent (0 = none) and
+  // weight (1..1000). The limiter reads them every pass.
+  std::atomic<std::uint32_t> compute_limit;
+  std::atomic<std::uint32_t> weight;
+  std::atomic<std::uint32_t> reserved0;
+  // Device time the pod used, measured by the limiter (slot open until the
+  // pod's work drained), and time its threads spent waiting at the gate.
+  std::atomic<std::uint64_t> device_time_ns;
+  std::atomic<std::uint64_t> throttled_ns;
+  std::atomic<std::uint64_t> slots;
+  std::uint8_t reserved[128 - 4 * 2 - 8 - 4 * 4 - 8 * 3];
+};
+static_assert(sizeof(DeviceGate) == 128);
+
 // One process of the pod.
 struct alignas(64) ProcessSlot {
   std::atomic<std::uint32_t> state;  // SlotState
@@ -71,9 +99,15 @@ struct alignas(64) ProcessSlot {
   std::atomic<std::uint64_t> started_unix_ns;
   std::atomic<std::uint64_t> allocations;  // successful charges, ever
   std::atomic<std::uint64_t> refusals;     // refused charges, ever
-  std::uint8_t reserved[256 - 16 - kMaxDevices * 8 - 3 * 8];
+  // Compute gate, per device: kernel launches ever; the gate epoch of the
+  // process's latest launch; the latest gate epoch whose closing this
+  // process has drained (all its work done).
+  std::atomic<std::uint64_t> launches[kMaxDevices];
+  std::atomic<std::uint64_t> launched_epoch[kMaxDevices];
+  std::atomic<std::uint64_t> drained_epoch[kMaxDevices];
+  std::uint8_t reserved[1024 - 16 - kMaxDevices * 8 - 3 * 8 - 3 * kMaxDevices * 8];
 };
-static_assert(sizeof(ProcessSlot) == 256);
+static_assert(sizeof(ProcessSlot) == 1024);
 
 struct alignas(64) RegionHeader {
   std::uint64_t magic;
@@ -90,16 +124,23 @@ struct alignas(64) RegionHeader {
   // Number of reconciles that followed a process death.
   std::atomic<std::uint64_t> reconciles;
   std::atomic<std::uint64_t> processes_reaped;
-  std::uint8_t reserved[256 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 8 - 8];
+  // 1 while a limiter arbitrates the pod's compute; 0: processes never wait.
+  std::atomic<std::uint32_t> compute_managed;
+  // Incremented (and futex-woken) by the limiter whenever it closes a gate,
+  // so each process's drainer sleeps until there is something to drain.
+  std::atomic<std::uint32_t> gate_closings;
+  std::uint8_t reserved[256 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 8 - 8 - 4 - 4];
 };
 static_assert(sizeof(RegionHeader) == 256);
 
 struct RegionLayout {
   RegionHeader header;
   DeviceLedger devices[kMaxDevices];
+  DeviceGate gates[kMaxDevices];
   ProcessSlot slots[kMaxProcesses];
 };
-static_assert(sizeof(RegionLayout) == 256 + kMaxDevices * 128 + kMaxProcesses * 256);
+static_assert(sizeof(RegionLayout) ==
+              256 + kMaxDevices * 128 + kMaxDevices * 128 + kMaxProcesses * 1024);
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "cuda/charge.h"
+#include "cuda/contexts.h"
 #include "cuda/wrappers.h"
 
 using namespace vslice::cuda;
@@ -60,6 +61,8 @@ CUcontext PrimaryOf(CUdevice device) {
 }
 
 }  // namespace
+
+CUcontext vslice::cuda::PrimaryContext(int device) { return PrimaryOf(device); }
 
 extern "C" {
 

@@ -128,6 +128,22 @@ struct CUmemAllocationProp {
   } allocFlags;
 };
 
+struct CUlaunchAttribute;  // defined where its layout matters (sim)
+struct CUlaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  CUlaunchAttribute* attrs;
+  unsigned numAttrs;
+};
+static_assert(sizeof(CUlaunchConfig) == 56 && offsetof(CUlaunchConfig, hStream) == 32);
+
+// The per-thread default stream handle (CU_STREAM_PER_THREAD).
+inline CUstream const kStreamPerThread = reinterpret_cast<CUstream>(0x2);
+// CUevent_flags.
+inline constexpr unsigned CU_EVENT_DISABLE_TIMING = 0x2;
+
 // Function signatures, one alias per entry point vslice wraps or calls.
 // The names follow the exported symbol, including its version suffix.
 using cuInit_t = CUresult (*)(unsigned);
@@ -172,6 +188,17 @@ using cuGetProcAddress_v2_t = CUresult (*)(const char*, void**, int, cuuint64_t,
 using cuLaunchKernel_t = CUresult (*)(CUfunction, unsigned, unsigned, unsigned,
                                       unsigned, unsigned, unsigned, unsigned,
                                       CUstream, void**, void**);
+using cuLaunchKernelEx_t = CUresult (*)(const CUlaunchConfig*, CUfunction, void**, void**);
+using cuLaunchCooperativeKernel_t = CUresult (*)(CUfunction, unsigned, unsigned, unsigned,
+                                                 unsigned, unsigned, unsigned, unsigned,
+                                                 CUstream, void**);
+using cuGraphLaunch_t = CUresult (*)(CUgraphExec, CUstream);
+using cuCtxSetCurrent_t = CUresult (*)(CUcontext);
+using cuCtxSynchronize_t = CUresult (*)();
+using cuEventCreate_t = CUresult (*)(CUevent*, unsigned);
+using cuEventRecord_t = CUresult (*)(CUevent, CUstream);
+using cuEventSynchronize_t = CUresult (*)(CUevent);
+using cuEventDestroy_t = CUresult (*)(CUevent);
 
 }  // namespace vslice::cuda
 

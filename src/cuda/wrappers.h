@@ -48,6 +48,25 @@ VSLICE_EXPORT vc::CUresult cuDevicePrimaryCtxReset_v2(vc::CUdevice);
 // proc_address_hooks.cc
 VSLICE_EXPORT vc::CUresult cuGetProcAddress(const char*, void**, int, vc::cuuint64_t);
 VSLICE_EXPORT vc::CUresult cuGetProcAddress_v2(const char*, void**, int, vc::cuuint64_t, int*);
+// launch_hooks.cc
+VSLICE_EXPORT vc::CUresult cuLaunchKernel(vc::CUfunction, unsigned, unsigned, unsigned, unsigned,
+                                          unsigned, unsigned, unsigned, vc::CUstream, void**,
+                                          void**);
+VSLICE_EXPORT vc::CUresult cuLaunchKernel_ptsz(vc::CUfunction, unsigned, unsigned, unsigned,
+                                               unsigned, unsigned, unsigned, unsigned,
+                                               vc::CUstream, void**, void**);
+VSLICE_EXPORT vc::CUresult cuLaunchKernelEx(const vc::CUlaunchConfig*, vc::CUfunction, void**,
+                                            void**);
+VSLICE_EXPORT vc::CUresult cuLaunchKernelEx_ptsz(const vc::CUlaunchConfig*, vc::CUfunction,
+                                                 void**, void**);
+VSLICE_EXPORT vc::CUresult cuLaunchCooperativeKernel(vc::CUfunction, unsigned, unsigned, unsigned,
+                                                     unsigned, unsigned, unsigned, unsigned,
+                                                     vc::CUstream, void**);
+VSLICE_EXPORT vc::CUresult cuLaunchCooperativeKernel_ptsz(vc::CUfunction, unsigned, unsigned,
+                                                          unsigned, unsigned, unsigned, unsigned,
+                                                          unsigned, vc::CUstream, void**);
+VSLICE_EXPORT vc::CUresult cuGraphLaunch(vc::CUgraphExec, vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuGraphLaunch_ptsz(vc::CUgraphExec, vc::CUstream);
 // nvml_hooks.cc
 VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetMemoryInfo(vn::nvmlDevice_t, vn::nvmlMemory_t*);
 VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(vn::nvmlDevice_t, vn::nvmlMemory_v2_t*);

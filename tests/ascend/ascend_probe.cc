@@ -12,7 +12,8 @@
 //   alloc:KIND:SIZE  allocate SIZE bytes (k/m/g suffixes) through KIND: acl
 //                    (aclrtMalloc), acl_align32, acl_cached, acl_cfg, acl_phys
 //                    (aclrtMallocPhysical, device), acl_phys_host, rts
-//                    (rtMalloc), rts_host (rtMalloc of host memory), rts_phys
+//                    (rtMalloc), rts_host (rtMalloc of host memory), rts_cached
+//                    (rtMallocCached), rts_dvpp (rtDvppMalloc), rts_phys
 //                    (rtMallocPhysical, device side), rts_phys_host.
 //                    Prints "alloc KIND BYTES -> RESULT".
 //   free:N           free the N-th successful allocation at its own level.
@@ -29,7 +30,8 @@
 //                    alternating aclrtMalloc and rtMalloc: "churn ops=N refused=R".
 //   launch:KIND:N    N launches of KIND (flag, handle, aicpu, aicpu_ex, model)
 //                    on the default stream, then synchronize:
-//                    "launch KIND N -> R elapsed_us=E".
+//                    "launch KIND N -> R elapsed_us=E start_ns=S end_ns=F"
+//                    (S, F: CLOCK_MONOTONIC, comparable between processes).
 //   report           "report failures=F": how many alloc and free steps so far
 //                    did not return 0 (for a test that only sees the output
 //                    after a wait).
@@ -68,7 +70,10 @@ struct Api {
   aclrtFreePhysical_t acl_free_physical;
   aclrtGetMemInfo_t acl_mem_info;
   rtMalloc_t rt_malloc;
+  rtMalloc_t rt_malloc_cached;
   rtFree_t rt_free;
+  rtDvppMalloc_t rt_dvpp_malloc;
+  rtFree_t rt_dvpp_free;
   rtMallocPhysical_t rt_malloc_physical;
   rtFreePhysical_t rt_free_physical;
   rtMemGetInfoEx_t rt_mem_info_ex;
@@ -78,8 +83,9 @@ struct Api {
 Api DirectApi() {
   return Api{&aclrtMalloc,      &aclrtMallocAlign32, &aclrtMallocCached,   &aclrtMallocWithCfg,
              &aclrtFree,        &aclrtMallocPhysical, &aclrtFreePhysical,  &aclrtGetMemInfo,
-             &rtMalloc,         &rtFree,             &rtMallocPhysical,    &rtFreePhysical,
-             &rtMemGetInfoEx,   &rtMemGetInfo};
+             &rtMalloc,         &rtMallocCached,     &rtFree,              &rtDvppMalloc,
+             &rtDvppFree,       &rtMallocPhysical,   &rtFreePhysical,      &rtMemGetInfoEx,
+             &rtMemGetInfo};
 }
 
 template <typename Fn>
@@ -104,7 +110,11 @@ bool DlsymApi(Api* api) {
          Lookup(acl, "aclrtMallocPhysical", &api->acl_malloc_physical) &&
          Lookup(acl, "aclrtFreePhysical", &api->acl_free_physical) &&
          Lookup(acl, "aclrtGetMemInfo", &api->acl_mem_info) &&
-         Lookup(rt, "rtMalloc", &api->rt_malloc) && Lookup(rt, "rtFree", &api->rt_free) &&
+         Lookup(rt, "rtMalloc", &api->rt_malloc) &&
+         Lookup(rt, "rtMallocCached", &api->rt_malloc_cached) &&
+         Lookup(rt, "rtFree", &api->rt_free) &&
+         Lookup(rt, "rtDvppMalloc", &api->rt_dvpp_malloc) &&
+         Lookup(rt, "rtDvppFree", &api->rt_dvpp_free) &&
          Lookup(rt, "rtMallocPhysical", &api->rt_malloc_physical) &&
          Lookup(rt, "rtFreePhysical", &api->rt_free_physical) &&
          Lookup(rt, "rtMemGetInfoEx", &api->rt_mem_info_ex) &&
@@ -162,6 +172,10 @@ class Probe {
     } else if (kind == "rts" || kind == "rts_host") {
       const rtMemType_t type = kind == "rts" ? RT_MEMORY_HBM : RT_MEMORY_HOST;
       r = api_.rt_malloc(&handle, bytes, type, 0);
+    } else if (kind == "rts_cached") {
+      r = api_.rt_malloc_cached(&handle, bytes, RT_MEMORY_HBM, 0);
+    } else if (kind == "rts_dvpp") {
+      r = api_.rt_dvpp_malloc(&handle, bytes, 0);
     } else if (kind == "rts_phys" || kind == "rts_phys_host") {
       rtDrvMemProp_t prop{};
       prop.side = kind == "rts_phys" ? MEM_DEV_SIDE : MEM_HOST_SIDE;
@@ -180,6 +194,7 @@ class Probe {
     if (!h.live) return ACL_ERROR_RT_PARAM_INVALID;
     h.live = false;
     const bool acl_level = IsAcl(h.kind) != cross;
+    if (h.kind == "rts_dvpp") return api_.rt_dvpp_free(h.handle);  // no other level
     if (IsPhysical(h.kind)) {
       return acl_level ? api_.acl_free_physical(h.handle) : api_.rt_free_physical(h.handle);
     }
@@ -346,12 +361,16 @@ int main(int argc, char** argv) {
       int lr = ACL_SUCCESS;
       for (long k = 0; k < count && lr == ACL_SUCCESS; ++k) lr = LaunchOnce(arg1, model);
       if (lr == ACL_SUCCESS) lr = aclrtSynchronizeStream(nullptr);
-      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+      const auto finish = std::chrono::steady_clock::now();
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(finish - start);
+      const auto ns = [](auto t) {
+        return static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+      };
       if (model != nullptr) rtModelDestroy(model);
-      std::printf("launch %s %ld -> %d elapsed_us=%lld\n", arg1.c_str(), count, lr,
-                  static_cast<long long>(us));
+      std::printf("launch %s %ld -> %d elapsed_us=%lld start_ns=%lld end_ns=%lld\n",
+                  arg1.c_str(), count, lr, static_cast<long long>(us.count()), ns(start),
+                  ns(finish));
     } else if (verb == "report") {
       std::printf("report failures=%d\n", failures);
     } else if (verb == "hold") {

@@ -50,7 +50,8 @@ INSTANTIATE_TEST_SUITE_P(
     EveryLevel, AllocationRouteTest,
     ::testing::Combine(::testing::Values("direct", "dlsym"),
                        ::testing::Values("acl", "acl_align32", "acl_cached", "acl_cfg",
-                                         "acl_phys", "rts", "rts_phys")),
+                                         "acl_phys", "rts", "rts_cached", "rts_dvpp",
+                                         "rts_phys")),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
 TEST(AscendQuotaTest, HostMemoryIsNotCharged) {
