@@ -9,6 +9,7 @@
 
 #include "cli/cli_error.h"
 #include "cli/run_command.h"
+#include "cli/set_command.h"
 #include "cli/status_command.h"
 #include "cli/usage.h"
 
@@ -32,11 +33,15 @@ int Help(const std::vector<std::string>& args) {
     std::fputs(StatusUsage(), stdout);
     return 0;
   }
+  if (args[0] == "set") {
+    std::fputs(SetUsage(), stdout);
+    return 0;
+  }
   if (args[0] == "help" || args[0] == "version") {
     std::fputs(MainUsage(), stdout);
     return 0;
   }
-  throw UsageError("no help for unknown command '" + args[0] + "' (commands: run, status, "
+  throw UsageError("no help for unknown command '" + args[0] + "' (commands: run, status, set, "
                    "version, help)");
 }
 
@@ -51,13 +56,14 @@ int Main(int argc, char** argv) {
   try {
     if (command == "run") return RunCommand(rest);
     if (command == "status") return StatusCommand(rest);
+    if (command == "set") return SetCommand(rest);
     if (command == "help" || command == "--help" || command == "-h") return Help(rest);
     if (command == "version" || command == "--version") {
       std::printf("vslice %s\n", VSLICE_VERSION);
       return 0;
     }
   } catch (const CliError& e) {
-    const bool sub = command == "run" || command == "status";
+    const bool sub = command == "run" || command == "status" || command == "set";
     std::fprintf(stderr, "vslice%s%s: %s\n", sub ? " " : "", sub ? command.c_str() : "",
                  e.what());
     return e.exit_code();

@@ -8,6 +8,7 @@ const char* MainUsage() {
          "Commands:\n"
          "  run      run a command in a pod with a GPU memory quota\n"
          "  status   show a pod region: limiter, quotas, usage, processes\n"
+         "  set      change a running pod's compute cap, weight or memory quota\n"
          "  version  print the version\n"
          "  help     show this text, or `vslice help <command>`\n"
          "\n"
@@ -45,6 +46,24 @@ const char* StatusUsage() {
          "  --region PATH   region file (default: $VSLICE_REGION, else\n"
          "                  $CUDA_DEVICE_MEMORY_SHARED_CACHE, else /tmp/vslice.region)\n"
          "  --json          one JSON object instead of text\n"
+         "  --help          show this text\n";
+}
+
+const char* SetUsage() {
+  return "Usage: vslice set [--region PATH] [--device I] [--compute PCT] [--weight N]\n"
+         "                  [--memory SIZE]\n"
+         "\n"
+         "Changes a running pod's settings, on device I or on every device. Compute\n"
+         "settings reach the pod's limiter within a millisecond; a memory quota\n"
+         "applies to the next allocation and may not go below what the pod holds.\n"
+         "\n"
+         "Options:\n"
+         "  --region PATH   the pod's region (default: VSLICE_REGION or\n"
+         "                  CUDA_DEVICE_MEMORY_SHARED_CACHE, else /tmp/vslice.region)\n"
+         "  --device I      only device I (0..15)\n"
+         "  --compute PCT   compute cap in percent, 0..100 (0, 100: no cap)\n"
+         "  --weight N      sharing weight, 1..1000\n"
+         "  --memory SIZE   memory quota (1g, 512m, 1073741824, ...)\n"
          "  --help          show this text\n";
 }
 

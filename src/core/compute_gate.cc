@@ -177,7 +177,7 @@ void ComputeGate::DrainClosedGates(ProcessSlot& slot) {
   RegionLayout& layout = *quota_.region().layout();
   for (int d = 0; d < kMaxDevices; ++d) {
     const std::uint64_t epoch = layout.gates[d].epoch.load();
-    if (epoch == 0 || slot.launched_epoch[d].load() != epoch ||
+    if (epoch == 0 || slot.launched_epoch[d].load() < epoch ||
         slot.drained_epoch[d].load() >= epoch) {
       continue;
     }

@@ -17,13 +17,17 @@
 
 namespace {
 
-constexpr int kMaxObjects = 1024;
+// Objects are visited a chunk at a time, so the walk needs no heap and
+// little stack (dlsym can be called on small thread stacks).
+constexpr int kChunk = 32;
 
-struct LoadedObjects {
+struct ObjectWalk {
   const void* caller;
-  bool caller_found;
-  int count;
-  const char* names[kMaxObjects];  // the objects after the caller
+  int caller_index;  // -1 until found
+  int index;         // of the object being visited
+  int first;         // collect objects from this index on ...
+  int count;         // ... this many collected
+  const char* names[kChunk];
 };
 
 bool Contains(const dl_phdr_info* info, const void* address) {
@@ -37,45 +41,49 @@ bool Contains(const dl_phdr_info* info, const void* address) {
   return false;
 }
 
-int CollectAfterCaller(dl_phdr_info* info, size_t, void* data) {
-  auto* objects = static_cast<LoadedObjects*>(data);
-  if (!objects->caller_found) {
-    objects->caller_found = Contains(info, objects->caller);
-    return 0;
-  }
-  if (info->dlpi_name != nullptr && info->dlpi_name[0] != '\0' && objects->count < kMaxObjects) {
-    objects->names[objects->count++] = info->dlpi_name;
+int Visit(dl_phdr_info* info, size_t, void* data) {
+  auto* walk = static_cast<ObjectWalk*>(data);
+  const int index = walk->index++;
+  if (walk->caller_index < 0 && Contains(info, walk->caller)) walk->caller_index = index;
+  if (index >= walk->first && walk->count < kChunk) {
+    walk->names[walk->count++] =
+        info->dlpi_name != nullptr && info->dlpi_name[0] != '\0' ? info->dlpi_name : nullptr;
   }
   return 0;
 }
 
 bool InThisLibrary(const void* address) {
   Dl_info mine{}, theirs{};
-  return dladdr(reinterpret_cast<const void*>(&CollectAfterCaller), &mine) != 0 &&
+  return dladdr(reinterpret_cast<const void*>(&Visit), &mine) != 0 &&
          dladdr(address, &theirs) != 0 && mine.dli_fbase == theirs.dli_fbase;
 }
 
 // The first definition of `name` in an object loaded after `caller`.
 void* NextDefinition(const void* caller, const char* name) {
   if (InThisLibrary(caller)) return vslice::cuda::RealDlsym(RTLD_NEXT, name);
-  static thread_local LoadedObjects objects;  // 8 KiB: too large for some stacks
-  objects.caller = caller;
-  objects.caller_found = false;
-  objects.count = 0;
-  dl_iterate_phdr(&CollectAfterCaller, &objects);
-  // dlopen/dlsym run outside the iteration, which holds a loader lock.
-  for (int i = 0; i < objects.count; ++i) {
-    void* handle = dlopen(objects.names[i], RTLD_LAZY | RTLD_NOLOAD);
-    if (handle == nullptr) continue;
-    void* found = vslice::cuda::RealDlsym(handle, name);
-    Dl_info where{};
-    const bool defined_here = found != nullptr && dladdr(found, &where) != 0 &&
-                              where.dli_fname != nullptr &&
-                              std::strcmp(where.dli_fname, objects.names[i]) == 0;
-    dlclose(handle);
-    if (defined_here) return found;
+  int first = 0;
+  int caller_index = -1;
+  for (;;) {
+    ObjectWalk walk{caller, caller_index, 0, first, 0, {}};
+    dl_iterate_phdr(&Visit, &walk);
+    caller_index = walk.caller_index;
+    if (caller_index < 0 || walk.count == 0) return nullptr;
+    // dlopen/dlsym run outside the iteration, which holds a loader lock.
+    for (int i = 0; i < walk.count; ++i) {
+      if (first + i <= caller_index || walk.names[i] == nullptr) continue;
+      void* handle = dlopen(walk.names[i], RTLD_LAZY | RTLD_NOLOAD);
+      if (handle == nullptr) continue;
+      void* found = vslice::cuda::RealDlsym(handle, name);
+      Dl_info where{};
+      const bool defined_here = found != nullptr && dladdr(found, &where) != 0 &&
+                                where.dli_fname != nullptr &&
+                                std::strcmp(where.dli_fname, walk.names[i]) == 0;
+      dlclose(handle);
+      if (defined_here) return found;
+    }
+    if (walk.count < kChunk) return nullptr;
+    first += kChunk;
   }
-  return nullptr;
 }
 
 bool MayBeWrapped(const char* name) {

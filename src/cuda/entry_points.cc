@@ -12,59 +12,65 @@
 namespace vslice::cuda {
 namespace {
 
-void* W(auto* fn) { return reinterpret_cast<void*>(fn); }
+// A wrapper's address, taken when asked: a cast of a function pointer is not
+// a constant expression, and the table must be, so that loading the library
+// runs no initializer.
+template <auto Fn>
+void* W() {
+  return reinterpret_cast<void*>(Fn);
+}
 
 constexpr Library kCu = Library::kCuda;
 constexpr Library kNv = Library::kNvml;
 
 }  // namespace
 
-const EntryPoint kEntryPoints[static_cast<int>(Entry::kCount)] = {
-    {"cuMemAlloc_v2", "cuMemAlloc", 3020, false, W(&cuMemAlloc_v2), kCu},
-    {"cuMemAllocPitch_v2", "cuMemAllocPitch", 3020, false, W(&cuMemAllocPitch_v2), kCu},
-    {"cuMemAllocManaged", "cuMemAllocManaged", 6000, false, W(&cuMemAllocManaged), kCu},
-    {"cuMemFree_v2", "cuMemFree", 3020, false, W(&cuMemFree_v2), kCu},
-    {"cuMemAllocAsync", "cuMemAllocAsync", 11020, false, W(&cuMemAllocAsync), kCu},
-    {"cuMemAllocAsync_ptsz", "cuMemAllocAsync", 11020, true, W(&cuMemAllocAsync_ptsz), kCu},
+constinit const EntryPoint kEntryPoints[static_cast<int>(Entry::kCount)] = {
+    {"cuMemAlloc_v2", "cuMemAlloc", 3020, false, &W<&cuMemAlloc_v2>, kCu},
+    {"cuMemAllocPitch_v2", "cuMemAllocPitch", 3020, false, &W<&cuMemAllocPitch_v2>, kCu},
+    {"cuMemAllocManaged", "cuMemAllocManaged", 6000, false, &W<&cuMemAllocManaged>, kCu},
+    {"cuMemFree_v2", "cuMemFree", 3020, false, &W<&cuMemFree_v2>, kCu},
+    {"cuMemAllocAsync", "cuMemAllocAsync", 11020, false, &W<&cuMemAllocAsync>, kCu},
+    {"cuMemAllocAsync_ptsz", "cuMemAllocAsync", 11020, true, &W<&cuMemAllocAsync_ptsz>, kCu},
     {"cuMemAllocFromPoolAsync", "cuMemAllocFromPoolAsync", 11020, false,
-     W(&cuMemAllocFromPoolAsync), kCu},
+     &W<&cuMemAllocFromPoolAsync>, kCu},
     {"cuMemAllocFromPoolAsync_ptsz", "cuMemAllocFromPoolAsync", 11020, true,
-     W(&cuMemAllocFromPoolAsync_ptsz), kCu},
-    {"cuMemFreeAsync", "cuMemFreeAsync", 11020, false, W(&cuMemFreeAsync), kCu},
-    {"cuMemFreeAsync_ptsz", "cuMemFreeAsync", 11020, true, W(&cuMemFreeAsync_ptsz), kCu},
-    {"cuMemCreate", "cuMemCreate", 10020, false, W(&cuMemCreate), kCu},
-    {"cuMemRelease", "cuMemRelease", 10020, false, W(&cuMemRelease), kCu},
-    {"cuArrayCreate_v2", "cuArrayCreate", 3020, false, W(&cuArrayCreate_v2), kCu},
-    {"cuArray3DCreate_v2", "cuArray3DCreate", 3020, false, W(&cuArray3DCreate_v2), kCu},
-    {"cuArrayDestroy", "cuArrayDestroy", 2000, false, W(&cuArrayDestroy), kCu},
+     &W<&cuMemAllocFromPoolAsync_ptsz>, kCu},
+    {"cuMemFreeAsync", "cuMemFreeAsync", 11020, false, &W<&cuMemFreeAsync>, kCu},
+    {"cuMemFreeAsync_ptsz", "cuMemFreeAsync", 11020, true, &W<&cuMemFreeAsync_ptsz>, kCu},
+    {"cuMemCreate", "cuMemCreate", 10020, false, &W<&cuMemCreate>, kCu},
+    {"cuMemRelease", "cuMemRelease", 10020, false, &W<&cuMemRelease>, kCu},
+    {"cuArrayCreate_v2", "cuArrayCreate", 3020, false, &W<&cuArrayCreate_v2>, kCu},
+    {"cuArray3DCreate_v2", "cuArray3DCreate", 3020, false, &W<&cuArray3DCreate_v2>, kCu},
+    {"cuArrayDestroy", "cuArrayDestroy", 2000, false, &W<&cuArrayDestroy>, kCu},
     {"cuMipmappedArrayCreate", "cuMipmappedArrayCreate", 5000, false,
-     W(&cuMipmappedArrayCreate), kCu},
+     &W<&cuMipmappedArrayCreate>, kCu},
     {"cuMipmappedArrayDestroy", "cuMipmappedArrayDestroy", 5000, false,
-     W(&cuMipmappedArrayDestroy), kCu},
-    {"cuMemGetInfo_v2", "cuMemGetInfo", 3020, false, W(&cuMemGetInfo_v2), kCu},
-    {"cuDeviceTotalMem_v2", "cuDeviceTotalMem", 3020, false, W(&cuDeviceTotalMem_v2), kCu},
+     &W<&cuMipmappedArrayDestroy>, kCu},
+    {"cuMemGetInfo_v2", "cuMemGetInfo", 3020, false, &W<&cuMemGetInfo_v2>, kCu},
+    {"cuDeviceTotalMem_v2", "cuDeviceTotalMem", 3020, false, &W<&cuDeviceTotalMem_v2>, kCu},
     {"cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRetain", 7000, false,
-     W(&cuDevicePrimaryCtxRetain), kCu},
-    {"cuCtxCreate_v2", "cuCtxCreate", 3020, false, W(&cuCtxCreate_v2), kCu},
-    {"cuCtxCreate_v3", "cuCtxCreate", 11040, false, W(&cuCtxCreate_v3), kCu},
-    {"cuCtxCreate_v4", "cuCtxCreate", 12050, false, W(&cuCtxCreate_v4), kCu},
-    {"cuCtxDestroy_v2", "cuCtxDestroy", 4000, false, W(&cuCtxDestroy_v2), kCu},
+     &W<&cuDevicePrimaryCtxRetain>, kCu},
+    {"cuCtxCreate_v2", "cuCtxCreate", 3020, false, &W<&cuCtxCreate_v2>, kCu},
+    {"cuCtxCreate_v3", "cuCtxCreate", 11040, false, &W<&cuCtxCreate_v3>, kCu},
+    {"cuCtxCreate_v4", "cuCtxCreate", 12050, false, &W<&cuCtxCreate_v4>, kCu},
+    {"cuCtxDestroy_v2", "cuCtxDestroy", 4000, false, &W<&cuCtxDestroy_v2>, kCu},
     {"cuDevicePrimaryCtxRelease_v2", "cuDevicePrimaryCtxRelease", 11000, false,
-     W(&cuDevicePrimaryCtxRelease_v2), kCu},
+     &W<&cuDevicePrimaryCtxRelease_v2>, kCu},
     {"cuDevicePrimaryCtxReset_v2", "cuDevicePrimaryCtxReset", 11000, false,
-     W(&cuDevicePrimaryCtxReset_v2), kCu},
-    {"cuGetProcAddress", "cuGetProcAddress", 11030, false, W(&cuGetProcAddress), kCu},
-    {"cuGetProcAddress_v2", "cuGetProcAddress", 12000, false, W(&cuGetProcAddress_v2), kCu},
-    {"cuLaunchKernel", "cuLaunchKernel", 4000, false, W(&cuLaunchKernel), kCu},
-    {"cuLaunchKernel_ptsz", "cuLaunchKernel", 7000, true, W(&cuLaunchKernel_ptsz), kCu},
-    {"cuLaunchKernelEx", "cuLaunchKernelEx", 11060, false, W(&cuLaunchKernelEx), kCu},
-    {"cuLaunchKernelEx_ptsz", "cuLaunchKernelEx", 11060, true, W(&cuLaunchKernelEx_ptsz), kCu},
+     &W<&cuDevicePrimaryCtxReset_v2>, kCu},
+    {"cuGetProcAddress", "cuGetProcAddress", 11030, false, &W<&cuGetProcAddress>, kCu},
+    {"cuGetProcAddress_v2", "cuGetProcAddress", 12000, false, &W<&cuGetProcAddress_v2>, kCu},
+    {"cuLaunchKernel", "cuLaunchKernel", 4000, false, &W<&cuLaunchKernel>, kCu},
+    {"cuLaunchKernel_ptsz", "cuLaunchKernel", 7000, true, &W<&cuLaunchKernel_ptsz>, kCu},
+    {"cuLaunchKernelEx", "cuLaunchKernelEx", 11060, false, &W<&cuLaunchKernelEx>, kCu},
+    {"cuLaunchKernelEx_ptsz", "cuLaunchKernelEx", 11060, true, &W<&cuLaunchKernelEx_ptsz>, kCu},
     {"cuLaunchCooperativeKernel", "cuLaunchCooperativeKernel", 9000, false,
-     W(&cuLaunchCooperativeKernel), kCu},
+     &W<&cuLaunchCooperativeKernel>, kCu},
     {"cuLaunchCooperativeKernel_ptsz", "cuLaunchCooperativeKernel", 9000, true,
-     W(&cuLaunchCooperativeKernel_ptsz), kCu},
-    {"cuGraphLaunch", "cuGraphLaunch", 10000, false, W(&cuGraphLaunch), kCu},
-    {"cuGraphLaunch_ptsz", "cuGraphLaunch", 10000, true, W(&cuGraphLaunch_ptsz), kCu},
+     &W<&cuLaunchCooperativeKernel_ptsz>, kCu},
+    {"cuGraphLaunch", "cuGraphLaunch", 10000, false, &W<&cuGraphLaunch>, kCu},
+    {"cuGraphLaunch_ptsz", "cuGraphLaunch", 10000, true, &W<&cuGraphLaunch_ptsz>, kCu},
     {"cuCtxGetDevice", "cuCtxGetDevice", 2000, false, nullptr, kCu},
     {"cuCtxGetCurrent", "cuCtxGetCurrent", 4000, false, nullptr, kCu},
     {"cuCtxPushCurrent_v2", "cuCtxPushCurrent", 4000, false, nullptr, kCu},
@@ -78,10 +84,10 @@ const EntryPoint kEntryPoints[static_cast<int>(Entry::kCount)] = {
     {"cuEventDestroy_v2", "cuEventDestroy", 4000, false, nullptr, kCu},
     {"cuDeviceGetUuid", "cuDeviceGetUuid", 9020, false, nullptr, kCu},
     {"cuDeviceGetCount", "cuDeviceGetCount", 2000, false, nullptr, kCu},
-    {"nvmlDeviceGetMemoryInfo", "nvmlDeviceGetMemoryInfo", -1, false, W(&nvmlDeviceGetMemoryInfo),
+    {"nvmlDeviceGetMemoryInfo", "nvmlDeviceGetMemoryInfo", -1, false, &W<&nvmlDeviceGetMemoryInfo>,
      kNv},
     {"nvmlDeviceGetMemoryInfo_v2", "nvmlDeviceGetMemoryInfo_v2", -1, false,
-     W(&nvmlDeviceGetMemoryInfo_v2), kNv},
+     &W<&nvmlDeviceGetMemoryInfo_v2>, kNv},
     {"nvmlDeviceGetUUID", "nvmlDeviceGetUUID", -1, false, nullptr, kNv},
     {"nvmlDeviceGetIndex", "nvmlDeviceGetIndex", -1, false, nullptr, kNv},
 };
@@ -115,7 +121,8 @@ void* RealDlsym(void* handle, const char* name) {
     for (const char* lib : {"libc.so.6", "libdl.so.2"}) {
       void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
       if (h == nullptr) continue;
-      for (const char* version : {"GLIBC_2.34", "GLIBC_2.2.5"}) {
+      // x86-64 and aarch64 versions of the symbol.
+      for (const char* version : {"GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17"}) {
         fn = reinterpret_cast<DlsymFn>(dlvsym(h, "dlsym", version));
         if (fn != nullptr) break;
       }
@@ -187,11 +194,11 @@ void* WrapperFor(const char* name, void* real, int cuda_version, bool per_thread
       const EntryPoint& e = kEntryPoints[i];
       if (e.wrapper != nullptr && e.library == by_name->library &&
           g_real[i].load(std::memory_order_relaxed) == real) {
-        return e.wrapper;
+        return e.wrapper();
       }
     }
   }
-  return by_name->wrapper;
+  return by_name->wrapper();
 }
 
 }  // namespace vslice::cuda

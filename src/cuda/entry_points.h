@@ -80,7 +80,7 @@ struct EntryPoint {
   const char* base_name;  // what cuGetProcAddress is asked for
   int since_version;      // CUDA version (1000 * major + 10 * minor)
   bool per_thread_stream; // the _ptsz / _ptds variant
-  void* wrapper;          // vslice's exported wrapper, or nullptr
+  void* (*wrapper)();     // vslice's exported wrapper's address, or nullptr
   Library library;
 };
 

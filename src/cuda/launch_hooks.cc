@@ -2,6 +2,8 @@
 // pod's compute gate (src/core/compute_gate.h). Memory copies and sets are
 // not gated: they run on copy engines, not on the SMs the gate shares.
 #include "core/compute_gate.h"
+#include "core/futex.h"
+#include "core/log.h"
 #include "cuda/charge.h"
 #include "cuda/contexts.h"
 #include "cuda/wrappers.h"
@@ -21,8 +23,14 @@ class CudaSubmissions final : public vslice::SubmissionBackend {
     const CUcontext context = PrimaryContext(device);
     auto set_current = Real<cuCtxSetCurrent_t>(Entry::cuCtxSetCurrent);
     auto synchronize = Real<cuCtxSynchronize_t>(Entry::cuCtxSynchronize);
-    if (context == nullptr || set_current == nullptr || synchronize == nullptr) return;
-    if (set_current(context) == CUDA_SUCCESS) synchronize();
+    if (context == nullptr || set_current == nullptr || synchronize == nullptr) {
+      vslice::Log(vslice::LogLevel::kDebug, "drain of device %d: no primary context seen", device);
+      return;
+    }
+    const std::uint64_t start = vslice::MonotonicNowNs();
+    const CUresult r = set_current(context) == CUDA_SUCCESS ? synchronize() : CUDA_ERROR_INVALID_CONTEXT;
+    vslice::Log(vslice::LogLevel::kDebug, "drain of device %d: %d after %.3f ms", device, r,
+                (vslice::MonotonicNowNs() - start) / 1e6);
   }
 
   void* PlaceMarker(void* queue) override {

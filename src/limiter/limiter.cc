@@ -86,6 +86,13 @@ bool Limiter::Start(const std::string& path, const std::uint64_t (&quotas)[kMaxD
     // Two limiters starting together: only one compare-and-swap wins.
     if (header.limiter_pid.compare_exchange_strong(current, pid_)) break;
   }
+  // The lock, unlike the pid, tells the pod's processes for certain whether
+  // their limiter lives: the kernel drops it when the limiter dies.
+  if (!region_.TakeLimiterLock()) {
+    *error = "another limiter holds the limiter lock of region " + path + "; one limiter per pod";
+    region_.Close();
+    return false;
+  }
   Heartbeat();
   LogQuotas(quotas);
   return true;
@@ -109,10 +116,8 @@ void Limiter::LogQuotas(const std::uint64_t (&requested)[kMaxDevices]) {
 
 void Limiter::RunPass() {
   Reap();
-  // Compute arbitration (node registry, per-pod compute shares) is not
-  // implemented yet. When it is, its per-pass work belongs here, between the
-  // reap (which settles who is alive) and the heartbeat (which says the pass
-  // completed).
+  // Compute arbitration runs on its own thread (ComputeArbiter), at a much
+  // shorter interval than this pass.
   Heartbeat();
 }
 

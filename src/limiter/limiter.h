@@ -33,6 +33,8 @@ class Limiter {
   // Unregisters (clears header.limiter_pid if it still names this process).
   void Stop();
 
+  PodRegion& region() { return region_; }
+
  private:
   void Reap();
   void Heartbeat();

@@ -13,10 +13,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "core/log.h"
+#include "core/node_registry.h"
 #include "core/options.h"
+#include "limiter/compute_arbiter.h"
 #include "limiter/limiter.h"
 #include "limiter/limiter_options.h"
 #include "limiter/process_liveness.h"
@@ -44,6 +48,13 @@ int SleepUntil(std::uint64_t deadline_ns, const sigset_t& signals) {
     if (sig > 0) return sig;
     if (errno != EINTR && errno != EAGAIN) return 0;
   }
+}
+
+// The pod's name in the node registry: the region file's name.
+std::string PodName(const std::string& region_path) {
+  std::string name = region_path.substr(region_path.rfind('/') + 1);
+  const std::size_t dot = name.find('.');
+  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
 }
 
 int Main(int argc, char** argv) {
@@ -107,6 +118,28 @@ int Main(int argc, char** argv) {
   Log(LogLevel::kInfo, "limiter pid %d, pass every %d ms%s", static_cast<int>(getpid()),
       cli.interval_ms, cli.exit_with != 0 ? ", exits with its --exit-with process" : "");
 
+  // Node-wide arbitration needs the registry; without one (or when it is
+  // unusable) the pod still gets its cap, arbitrated alone.
+  NodeRegistry registry;
+  int pod = -1;
+  if (env.registry_path[0] != '\0') {
+    char why[768];
+    if (!registry.Open(env.registry_path, why, sizeof why)) {
+      Log(LogLevel::kError, "%s; compute is arbitrated for this pod alone", why);
+    } else if ((pod = registry.Join(PodName(region_path).c_str())) < 0) {
+      Log(LogLevel::kError, "node registry %s is full (%d pods); compute is arbitrated for this "
+          "pod alone", env.registry_path, kRegistryPods);
+    } else {
+      Log(LogLevel::kInfo, "joined node registry %s as entry %d", env.registry_path, pod);
+    }
+  }
+  ArbiterSettings settings;
+  settings.compute_limit = env.compute_limit;
+  settings.weight = env.weight;
+  ComputeArbiter arbiter(limiter.region(), pod >= 0 ? &registry : nullptr, pod, settings);
+  std::atomic<bool> stop_arbiter{false};
+  std::thread arbiter_thread([&] { arbiter.Run(stop_arbiter); });
+
   const std::uint64_t interval_ns = static_cast<std::uint64_t>(cli.interval_ms) * 1'000'000ull;
   std::uint64_t next = MonotonicNs();
   for (;;) {
@@ -125,6 +158,9 @@ int Main(int argc, char** argv) {
       break;
     }
   }
+  stop_arbiter.store(true);
+  arbiter_thread.join();
+  if (pod >= 0) registry.Leave(pod);
   limiter.Stop();
   return 0;
 }

@@ -13,7 +13,8 @@
 //                    (aclrtMalloc), acl_align32, acl_cached, acl_cfg, acl_phys
 //                    (aclrtMallocPhysical, device), acl_phys_host, rts
 //                    (rtMalloc), rts_host (rtMalloc of host memory), rts_cached
-//                    (rtMallocCached), rts_dvpp (rtDvppMalloc), rts_phys
+//                    (rtMallocCached), rts_dvpp (rtDvppMalloc), rts_v2
+//                    (rtsMalloc, the newer runtime API), rts_phys
 //                    (rtMallocPhysical, device side), rts_phys_host.
 //                    Prints "alloc KIND BYTES -> RESULT".
 //   free:N           free the N-th successful allocation at its own level.
@@ -74,6 +75,8 @@ struct Api {
   rtFree_t rt_free;
   rtDvppMalloc_t rt_dvpp_malloc;
   rtFree_t rt_dvpp_free;
+  rtsMalloc_t rts_malloc;
+  rtFree_t rts_free;
   rtMallocPhysical_t rt_malloc_physical;
   rtFreePhysical_t rt_free_physical;
   rtMemGetInfoEx_t rt_mem_info_ex;
@@ -84,8 +87,8 @@ Api DirectApi() {
   return Api{&aclrtMalloc,      &aclrtMallocAlign32, &aclrtMallocCached,   &aclrtMallocWithCfg,
              &aclrtFree,        &aclrtMallocPhysical, &aclrtFreePhysical,  &aclrtGetMemInfo,
              &rtMalloc,         &rtMallocCached,     &rtFree,              &rtDvppMalloc,
-             &rtDvppFree,       &rtMallocPhysical,   &rtFreePhysical,      &rtMemGetInfoEx,
-             &rtMemGetInfo};
+             &rtDvppFree,       &rtsMalloc,          &rtsFree,             &rtMallocPhysical,
+             &rtFreePhysical,   &rtMemGetInfoEx,     &rtMemGetInfo};
 }
 
 template <typename Fn>
@@ -115,6 +118,7 @@ bool DlsymApi(Api* api) {
          Lookup(rt, "rtFree", &api->rt_free) &&
          Lookup(rt, "rtDvppMalloc", &api->rt_dvpp_malloc) &&
          Lookup(rt, "rtDvppFree", &api->rt_dvpp_free) &&
+         Lookup(rt, "rtsMalloc", &api->rts_malloc) && Lookup(rt, "rtsFree", &api->rts_free) &&
          Lookup(rt, "rtMallocPhysical", &api->rt_malloc_physical) &&
          Lookup(rt, "rtFreePhysical", &api->rt_free_physical) &&
          Lookup(rt, "rtMemGetInfoEx", &api->rt_mem_info_ex) &&
@@ -176,6 +180,8 @@ class Probe {
       r = api_.rt_malloc_cached(&handle, bytes, RT_MEMORY_HBM, 0);
     } else if (kind == "rts_dvpp") {
       r = api_.rt_dvpp_malloc(&handle, bytes, 0);
+    } else if (kind == "rts_v2") {
+      r = api_.rts_malloc(&handle, bytes, 0, 0, nullptr);
     } else if (kind == "rts_phys" || kind == "rts_phys_host") {
       rtDrvMemProp_t prop{};
       prop.side = kind == "rts_phys" ? MEM_DEV_SIDE : MEM_HOST_SIDE;
@@ -194,7 +200,9 @@ class Probe {
     if (!h.live) return ACL_ERROR_RT_PARAM_INVALID;
     h.live = false;
     const bool acl_level = IsAcl(h.kind) != cross;
-    if (h.kind == "rts_dvpp") return api_.rt_dvpp_free(h.handle);  // no other level
+    // These have no other level to free at.
+    if (h.kind == "rts_dvpp") return api_.rt_dvpp_free(h.handle);
+    if (h.kind == "rts_v2") return api_.rts_free(h.handle);
     if (IsPhysical(h.kind)) {
       return acl_level ? api_.acl_free_physical(h.handle) : api_.rt_free_physical(h.handle);
     }

@@ -51,7 +51,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values("direct", "dlsym"),
                        ::testing::Values("acl", "acl_align32", "acl_cached", "acl_cfg",
                                          "acl_phys", "rts", "rts_cached", "rts_dvpp",
-                                         "rts_phys")),
+                                         "rts_v2", "rts_phys")),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
 TEST(AscendQuotaTest, HostMemoryIsNotCharged) {

@@ -22,6 +22,9 @@
 //   wait              block until standard input closes.
 //   churn:MS:SEED     allocate/free random sizes (1..64 MiB) for MS ms; prints
 //                     "churn ops=N refused=R".
+//   spin:MS           launch kernels back to back for MS ms, then wait for them:
+//                     "spin kernels=N elapsed_us=E" (the simulator's kernels
+//                     take VSLICE_SIM_KERNEL_US each).
 // Exit status: 0 when every step could be carried out (a refused allocation
 // is a result, not a failure), 1 on a setup error.
 #include <dlfcn.h>
@@ -52,6 +55,11 @@ CUresult cuCtxSetCurrent(CUcontext);
 CUresult cuGetProcAddress(const char*, void**, int, cuuint64_t);
 CUresult cuGetProcAddress_v2(const char*, void**, int, cuuint64_t, int*);
 CUresult cuStreamSynchronize(CUstream);
+CUresult cuCtxSynchronize();
+CUresult cuModuleLoadData(CUmodule*, const void*);
+CUresult cuModuleGetFunction(CUfunction*, CUmodule, const char*);
+CUresult cuLaunchKernel(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                        unsigned, CUstream, void**, void**);
 CUresult cuDeviceGetDefaultMemPool(CUmemoryPool*, CUdevice);
 CUresult cuMemAddressReserve(CUdeviceptr*, size_t, size_t, CUdeviceptr, unsigned long long);
 CUresult cuMemMap(CUdeviceptr, size_t, size_t, CUmemGenericAllocationHandle, unsigned long long);
@@ -411,6 +419,30 @@ int main(int argc, char** argv) {
       char buffer[64];
       while (read(0, buffer, sizeof buffer) > 0) {
       }
+    } else if (verb == "spin") {
+      CUmodule module = nullptr;
+      CUfunction kernel = nullptr;
+      static const char kImage[] = "vslice probe kernel image";
+      if (cuModuleLoadData(&module, kImage) != CUDA_SUCCESS ||
+          cuModuleGetFunction(&kernel, module, "spin") != CUDA_SUCCESS) {
+        std::fprintf(stderr, "probe: cannot load a kernel\n");
+        return 1;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      const auto end = start + std::chrono::milliseconds(std::atol(rest.c_str()));
+      unsigned long long kernels = 0;
+      while (std::chrono::steady_clock::now() < end) {
+        if (cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr) != CUDA_SUCCESS) {
+          std::fprintf(stderr, "probe: launch failed\n");
+          return 1;
+        }
+        ++kernels;
+      }
+      cuCtxSynchronize();
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      std::printf("spin kernels=%llu elapsed_us=%lld\n", kernels, static_cast<long long>(us));
     } else if (verb == "churn") {
       const auto c2 = rest.find(':');
       const long ms = std::atol(rest.substr(0, c2).c_str());

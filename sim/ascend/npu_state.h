@@ -1,0 +1,106 @@
+// Per-process state of the simulated Ascend runtime: the shared device (memory
+// and the device-wide timeline, in the state file every process maps), this
+// process's allocations, streams and models, and each thread's current device.
+//
+// The device model is the simulated CUDA device's (sim/common/shared_state.h):
+// memory of a fixed size shared by all processes, each process's holdings
+// returned when it dies (an open-file-description lock per process slot), and
+// one timeline per device on which the work of all processes is placed back to
+// back, so kernels of different processes never overlap.
+//
+// Settings (read once, at the first runtime call of the process):
+//   VSLICE_SIM_NPU_DEVICES  number of NPUs, 0..16 (default 1)
+//   VSLICE_SIM_NPU_MEMORY   bytes per NPU, suffix k/m/g/t (default 64g)
+//   VSLICE_SIM_KERNEL_US    duration of every kernel and model execution in
+//                           microseconds (default 100; shared with the CUDA
+//                           simulator)
+//   VSLICE_SIM_NPU_STATE    shared device-state file
+//                           (default /tmp/vslice-sim-npu-<uid>.state)
+#ifndef VSLICE_SIM_ASCEND_NPU_STATE_H_
+#define VSLICE_SIM_ASCEND_NPU_STATE_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/shared_state.h"
+#include "common/sim_config.h"
+#include "sim_ascend_exports.h"
+
+namespace vslice::sim::ascend {
+
+inline constexpr std::uint64_t kDefaultNpuMemory = 64ull << 30;
+// Unfinished work items a stream may hold before a launch blocks (the real
+// runtime's task queues are bounded too).
+inline constexpr std::size_t kStreamQueueDepth = 1024;
+// First handle value rtMallocPhysical hands out; handles are opaque numbers.
+inline constexpr std::uint64_t kPhysicalHandleBase = 0xA500'0000'0000ull;
+
+struct NpuConfig {
+  SimConfig device;  // devices, memory, kernel_us, state_path
+  bool devices_from_env = false;
+  bool memory_from_env = false;
+};
+
+// Reads the VSLICE_SIM_NPU_* settings; a malformed value is reported on
+// stderr and the default used.
+NpuConfig ReadNpuConfig();
+
+struct Stream {
+  int device = 0;
+  std::mutex mu;
+  // guarded by mu:
+  std::uint64_t last_end = 0;
+  std::deque<std::uint64_t> pending;  // end times of unfinished work items
+};
+
+struct Allocation {
+  std::uint64_t size = 0;
+  int device = 0;
+  bool charged = false;  // device memory (host memory is not)
+};
+
+struct Runtime {
+  std::once_flag init_once;
+  rtError_t init_result = ACL_ERROR_RT_INTERNAL_ERROR;
+
+  SharedState shared;
+  NpuConfig cfg;
+  std::uint64_t kernel_ns = 0;
+
+  std::mutex mu;  // guards everything below
+  std::map<std::uint64_t, Allocation> allocations;  // device address -> allocation
+  std::map<std::uint64_t, Allocation> physical;     // handle -> allocation
+  std::uint64_t next_physical = kPhysicalHandleBase;
+  std::unordered_map<Stream*, std::unique_ptr<Stream>> streams;
+  std::unique_ptr<Stream> default_stream[kMaxSimDevices];
+  std::unordered_set<void*> models;
+};
+
+// The process-wide state; never destroyed (no static destruction order).
+Runtime& R();
+
+// Opens the shared device state on the first call; ACL_SUCCESS once it is.
+rtError_t EnsureInit();
+
+// The calling thread's current device (rtSetDevice); ACL_ERROR_RT_CONTEXT_NULL
+// without one.
+rtError_t CurrentDevice(int* device);
+void SetCurrentDevice(int device);
+
+// nullptr is the current device's default stream; anything else must be a
+// stream this process created.
+rtError_t ResolveStream(rtStream_t handle, Stream** out);
+// Places one work item of the configured duration on `s` (blocking while the
+// stream already holds kStreamQueueDepth unfinished items).
+void Submit(Stream& s);
+// When all work submitted so far to `s` completes.
+std::uint64_t Completion(Stream& s);
+
+}  // namespace vslice::sim::ascend
+
+#endif  // VSLICE_SIM_ASCEND_NPU_STATE_H_

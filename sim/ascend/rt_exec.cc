@@ -1,0 +1,125 @@
+// Simulated runtime: streams, kernel launches and model executions.
+//
+// Every kernel launch (AI Core or AI CPU, by any launch entry point) and every
+// model execution is one work item of VSLICE_SIM_KERNEL_US on its stream's
+// device: it starts after the stream's previous item and after all work
+// already on the device, from any process (one device-wide timeline), and a
+// synchronisation waits until it ends. A launch returns at once, like the real
+// one, unless the stream already holds kStreamQueueDepth unfinished items.
+#include "common/sim_clock.h"
+#include "npu_state.h"
+
+using namespace vslice::sim::ascend;
+
+namespace {
+
+rtError_t Launch(const void* what, rtStream_t stream) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  if (what == nullptr) return ACL_ERROR_RT_PARAM_INVALID;
+  Stream* s = nullptr;
+  if (const rtError_t e = ResolveStream(stream, &s); e != ACL_SUCCESS) return e;
+  Submit(*s);
+  return ACL_SUCCESS;
+}
+
+}  // namespace
+
+SIM_EXPORT rtError_t rtStreamCreate(rtStream_t* stream, std::int32_t /*priority*/) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  if (stream == nullptr) return ACL_ERROR_RT_PARAM_INVALID;
+  int device = -1;
+  if (const rtError_t e = CurrentDevice(&device); e != ACL_SUCCESS) return e;
+  auto s = std::make_unique<Stream>();
+  s->device = device;
+  Stream* handle = s.get();
+  {
+    std::lock_guard<std::mutex> lock(R().mu);
+    R().streams.emplace(handle, std::move(s));
+  }
+  *stream = handle;
+  return ACL_SUCCESS;
+}
+
+SIM_EXPORT rtError_t rtStreamDestroy(rtStream_t stream) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  std::unique_ptr<Stream> doomed;
+  {
+    std::lock_guard<std::mutex> lock(R().mu);
+    const auto it = R().streams.find(static_cast<Stream*>(stream));
+    if (it == R().streams.end()) return ACL_ERROR_RT_PARAM_INVALID;
+    doomed = std::move(it->second);
+    R().streams.erase(it);
+  }
+  // Its work still runs on the device; only the handle goes.
+  return ACL_SUCCESS;
+}
+
+SIM_EXPORT rtError_t rtStreamSynchronize(rtStream_t stream) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  Stream* s = nullptr;
+  if (const rtError_t e = ResolveStream(stream, &s); e != ACL_SUCCESS) return e;
+  vslice::sim::SleepUntilNs(Completion(*s));
+  return ACL_SUCCESS;
+}
+
+SIM_EXPORT rtError_t rtKernelLaunchWithFlagV2(const void* stub, std::uint32_t /*block_dim*/,
+                                              rtArgsEx_t* /*args*/, rtSmDesc_t* /*sm*/,
+                                              rtStream_t stream, std::uint32_t /*flags*/,
+                                              const rtTaskCfgInfo_t* /*cfg*/) {
+  return Launch(stub, stream);
+}
+
+SIM_EXPORT rtError_t rtKernelLaunchWithHandleV2(void* handle, std::uint64_t /*tiling_key*/,
+                                                std::uint32_t /*block_dim*/,
+                                                rtArgsEx_t* /*args*/, rtSmDesc_t* /*sm*/,
+                                                rtStream_t stream,
+                                                const rtTaskCfgInfo_t* /*cfg*/) {
+  return Launch(handle, stream);
+}
+
+SIM_EXPORT rtError_t rtAicpuKernelLaunchWithFlag(const rtKernelLaunchNames_t* names,
+                                                 std::uint32_t /*block_dim*/,
+                                                 const rtArgsEx_t* /*args*/, rtSmDesc_t* /*sm*/,
+                                                 rtStream_t stream, std::uint32_t /*flags*/) {
+  return Launch(names, stream);
+}
+
+SIM_EXPORT rtError_t rtAicpuKernelLaunchExWithArgs(std::uint32_t /*kernel_type*/,
+                                                   const char* op_name,
+                                                   std::uint32_t /*block_dim*/,
+                                                   const rtAicpuArgsEx_t* /*args*/,
+                                                   rtSmDesc_t* /*sm*/, rtStream_t stream,
+                                                   std::uint32_t /*flags*/) {
+  return Launch(op_name, stream);
+}
+
+SIM_EXPORT rtError_t rtModelCreate(rtModel_t* model, std::uint32_t /*flag*/) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  if (model == nullptr) return ACL_ERROR_RT_PARAM_INVALID;
+  void* handle = new char(0);  // a unique address; the model has no content
+  {
+    std::lock_guard<std::mutex> lock(R().mu);
+    R().models.insert(handle);
+  }
+  *model = handle;
+  return ACL_SUCCESS;
+}
+
+SIM_EXPORT rtError_t rtModelDestroy(rtModel_t model) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  {
+    std::lock_guard<std::mutex> lock(R().mu);
+    if (R().models.erase(model) == 0) return ACL_ERROR_RT_PARAM_INVALID;
+  }
+  delete static_cast<char*>(model);
+  return ACL_SUCCESS;
+}
+
+SIM_EXPORT rtError_t rtModelExecute(rtModel_t model, rtStream_t stream, std::uint32_t /*flag*/) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  {
+    std::lock_guard<std::mutex> lock(R().mu);
+    if (R().models.count(model) == 0) return ACL_ERROR_RT_PARAM_INVALID;
+  }
+  return Launch(model, stream);
+}

@@ -1,0 +1,111 @@
+// Every function the simulated Ascend libraries export: the runtime subset in
+// libruntime.so and the AscendCL subset in libascendcl.so. The probe and the
+// simulated AscendCL (which calls the runtime through the dynamic linker, as
+// the real one does) include this declaration list.
+#ifndef VSLICE_SIM_ASCEND_SIM_ASCEND_EXPORTS_H_
+#define VSLICE_SIM_ASCEND_SIM_ASCEND_EXPORTS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ascend/acl_abi.h"
+
+#define SIM_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace vslice::sim::ascend {
+using namespace vslice::ascend;  // NOLINT: the runtime's names read best unqualified
+
+// Codes only the simulator returns (vslice itself never does).
+inline constexpr int ACL_ERROR_REPEAT_INITIALIZE = 100002;
+inline constexpr int ACL_ERROR_RT_INTERNAL_ERROR = 507000;
+}  // namespace vslice::sim::ascend
+
+namespace vsa = vslice::ascend;
+
+// libruntime.so: devices.
+SIM_EXPORT vsa::rtError_t rtSetDevice(std::int32_t device);
+SIM_EXPORT vsa::rtError_t rtGetDevice(std::int32_t* device);
+SIM_EXPORT vsa::rtError_t rtGetDeviceCount(std::int32_t* count);
+SIM_EXPORT vsa::rtError_t rtDeviceReset(std::int32_t device);
+SIM_EXPORT vsa::rtError_t rtDeviceSynchronize();
+// libruntime.so: memory.
+SIM_EXPORT vsa::rtError_t rtMalloc(void** ptr, std::uint64_t size, vsa::rtMemType_t type,
+                                   std::uint16_t module_id);
+SIM_EXPORT vsa::rtError_t rtMallocCached(void** ptr, std::uint64_t size, vsa::rtMemType_t type,
+                                         std::uint16_t module_id);
+SIM_EXPORT vsa::rtError_t rtFree(void* ptr);
+SIM_EXPORT vsa::rtError_t rtsMalloc(void** ptr, std::uint64_t size, int policy, int advise,
+                                    vsa::rtMallocConfig_t* cfg);
+SIM_EXPORT vsa::rtError_t rtMemAlloc(void** ptr, std::uint64_t size, int policy, int advise,
+                                     vsa::rtMallocConfig_t* cfg);
+SIM_EXPORT vsa::rtError_t rtsFree(void* ptr);
+SIM_EXPORT vsa::rtError_t rtDvppMalloc(void** ptr, std::uint64_t size, std::uint16_t module_id);
+SIM_EXPORT vsa::rtError_t rtDvppMallocWithFlag(void** ptr, std::uint64_t size, std::uint32_t flag,
+                                               std::uint16_t module_id);
+SIM_EXPORT vsa::rtError_t rtDvppFree(void* ptr);
+SIM_EXPORT vsa::rtError_t rtMallocPhysical(vsa::rtDrvMemHandle* handle, std::size_t size,
+                                           vsa::rtDrvMemProp_t* prop, std::uint64_t flags);
+SIM_EXPORT vsa::rtError_t rtFreePhysical(vsa::rtDrvMemHandle handle);
+SIM_EXPORT vsa::rtError_t rtMemGetInfoEx(vsa::rtMemInfoType_t type, std::size_t* free_bytes,
+                                         std::size_t* total_bytes);
+SIM_EXPORT vsa::rtError_t rtMemGetInfo(std::size_t* free_bytes, std::size_t* total_bytes);
+// libruntime.so: streams, kernels, models.
+SIM_EXPORT vsa::rtError_t rtStreamCreate(vsa::rtStream_t* stream, std::int32_t priority);
+SIM_EXPORT vsa::rtError_t rtStreamDestroy(vsa::rtStream_t stream);
+SIM_EXPORT vsa::rtError_t rtStreamSynchronize(vsa::rtStream_t stream);
+SIM_EXPORT vsa::rtError_t rtKernelLaunchWithFlagV2(const void* stub, std::uint32_t block_dim,
+                                                   vsa::rtArgsEx_t* args, vsa::rtSmDesc_t* sm,
+                                                   vsa::rtStream_t stream, std::uint32_t flags,
+                                                   const vsa::rtTaskCfgInfo_t* cfg);
+SIM_EXPORT vsa::rtError_t rtKernelLaunchWithHandleV2(void* handle, std::uint64_t tiling_key,
+                                                     std::uint32_t block_dim,
+                                                     vsa::rtArgsEx_t* args, vsa::rtSmDesc_t* sm,
+                                                     vsa::rtStream_t stream,
+                                                     const vsa::rtTaskCfgInfo_t* cfg);
+SIM_EXPORT vsa::rtError_t rtAicpuKernelLaunchWithFlag(const vsa::rtKernelLaunchNames_t* names,
+                                                      std::uint32_t block_dim,
+                                                      const vsa::rtArgsEx_t* args,
+                                                      vsa::rtSmDesc_t* sm,
+                                                      vsa::rtStream_t stream,
+                                                      std::uint32_t flags);
+SIM_EXPORT vsa::rtError_t rtAicpuKernelLaunchExWithArgs(std::uint32_t kernel_type,
+                                                        const char* op_name,
+                                                        std::uint32_t block_dim,
+                                                        const vsa::rtAicpuArgsEx_t* args,
+                                                        vsa::rtSmDesc_t* sm,
+                                                        vsa::rtStream_t stream,
+                                                        std::uint32_t flags);
+SIM_EXPORT vsa::rtError_t rtModelCreate(vsa::rtModel_t* model, std::uint32_t flag);
+SIM_EXPORT vsa::rtError_t rtModelDestroy(vsa::rtModel_t model);
+SIM_EXPORT vsa::rtError_t rtModelExecute(vsa::rtModel_t model, vsa::rtStream_t stream,
+                                         std::uint32_t flag);
+
+// libascendcl.so.
+SIM_EXPORT vsa::aclError aclInit(const char* config_path);
+SIM_EXPORT vsa::aclError aclFinalize();
+SIM_EXPORT vsa::aclError aclrtSetDevice(std::int32_t device);
+SIM_EXPORT vsa::aclError aclrtResetDevice(std::int32_t device);
+SIM_EXPORT vsa::aclError aclrtGetDevice(std::int32_t* device);
+SIM_EXPORT vsa::aclError aclrtGetDeviceCount(std::uint32_t* count);
+SIM_EXPORT vsa::aclError aclrtMalloc(void** ptr, std::size_t size,
+                                     vsa::aclrtMemMallocPolicy policy);
+SIM_EXPORT vsa::aclError aclrtMallocAlign32(void** ptr, std::size_t size,
+                                            vsa::aclrtMemMallocPolicy policy);
+SIM_EXPORT vsa::aclError aclrtMallocCached(void** ptr, std::size_t size,
+                                           vsa::aclrtMemMallocPolicy policy);
+SIM_EXPORT vsa::aclError aclrtMallocWithCfg(void** ptr, std::size_t size,
+                                            vsa::aclrtMemMallocPolicy policy,
+                                            vsa::aclrtMallocConfig* cfg);
+SIM_EXPORT vsa::aclError aclrtFree(void* ptr);
+SIM_EXPORT vsa::aclError aclrtMallocPhysical(vsa::aclrtDrvMemHandle* handle, std::size_t size,
+                                             const vsa::aclrtPhysicalMemProp* prop,
+                                             std::uint64_t flags);
+SIM_EXPORT vsa::aclError aclrtFreePhysical(vsa::aclrtDrvMemHandle handle);
+SIM_EXPORT vsa::aclError aclrtGetMemInfo(vsa::aclrtMemAttr attr, std::size_t* free_bytes,
+                                         std::size_t* total_bytes);
+SIM_EXPORT vsa::aclError aclrtCreateStream(vsa::aclrtStream* stream);
+SIM_EXPORT vsa::aclError aclrtDestroyStream(vsa::aclrtStream stream);
+SIM_EXPORT vsa::aclError aclrtSynchronizeStream(vsa::aclrtStream stream);
+SIM_EXPORT vsa::aclError aclrtSynchronizeDevice();
+
+#endif  // VSLICE_SIM_ASCEND_SIM_ASCEND_EXPORTS_H_

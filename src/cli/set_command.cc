@@ -1,0 +1,123 @@
+#include "cli/set_command.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+
+#include "cli/cli_error.h"
+#include "cli/human_units.h"
+#include "cli/option_reader.h"
+#include "cli/paths.h"
+#include "cli/usage.h"
+#include "core/options.h"
+#include "core/pod_region.h"
+#include "core/size_parse.h"
+
+namespace vslice::cli {
+namespace {
+
+long IntOption(const std::string& option, const std::string& value, long lo, long hi) {
+  const IntResult r = ParseIntInRangeWithReason(value, lo, hi);
+  if (!r.ok) {
+    throw UsageError("bad value '" + value + "' for " + option + " (" + r.why +
+                     "): expected a whole number from " + std::to_string(lo) + " to " +
+                     std::to_string(hi));
+  }
+  return r.value;
+}
+
+std::string CapText(std::uint32_t cap) {
+  return cap == 0 || cap >= 100 ? std::string("none") : std::to_string(cap) + "%";
+}
+
+}  // namespace
+
+int SetCommand(const std::vector<std::string>& args) {
+  std::string region_path;
+  std::optional<int> device, compute, weight;
+  std::optional<std::uint64_t> memory;
+  OptionReader r(args, "--region, --device, --compute, --weight, --memory or --help");
+  while (r.Next()) {
+    if (r.Is("--region")) {
+      region_path = r.Value();
+      if (region_path.empty()) throw UsageError("bad value '' for --region (expected a file path)");
+    } else if (r.Is("--device")) {
+      device = static_cast<int>(IntOption("--device", r.Value(), 0, kMaxDevices - 1));
+    } else if (r.Is("--compute")) {
+      compute = static_cast<int>(IntOption("--compute", r.Value(), 0, 100));
+    } else if (r.Is("--weight")) {
+      weight = static_cast<int>(IntOption("--weight", r.Value(), 1, 1000));
+    } else if (r.Is("--memory")) {
+      const std::string value = r.Value();
+      const SizeResult size = ParseByteSizeWithReason(value);
+      if (!size.ok) {
+        throw UsageError("bad value '" + value + "' for --memory (" + size.why +
+                         "): expected a size such as 1g, 512m or 1073741824");
+      }
+      memory = size.bytes;
+    } else if (r.Is("--help") || r.Is("-h")) {
+      r.NoValue();
+      std::fputs(SetUsage(), stdout);
+      return 0;
+    } else {
+      r.Unknown();
+    }
+  }
+  if (!r.rest().empty() || r.saw_double_dash()) {
+    throw UsageError("unexpected argument '" + (r.rest().empty() ? std::string("--") : r.rest()[0]) +
+                     "' (set takes only options)");
+  }
+  if (!compute && !weight && !memory) {
+    throw UsageError("nothing to set: give --compute, --weight or --memory");
+  }
+  region_path = region_path.empty() ? std::string(LoadOptionsFromEnvironment().region_path)
+                                    : AbsolutePath(region_path);
+  PodRegion region;
+  char error[768];
+  if (!region.OpenExisting(region_path.c_str(), error, sizeof error)) throw Failure(error);
+  RegionLayout& layout = *region.layout();
+
+  const int first = device.value_or(0);
+  const int last = device.value_or(kMaxDevices - 1);
+  // A quota below what the pod holds would strand memory it cannot free by
+  // being refused; check every device before changing any.
+  if (memory) {
+    region.ReapDeadProcesses();
+    for (int d = first; d <= last; ++d) {
+      if (*memory < region.used(d)) {
+        throw Failure("device " + std::to_string(d) + " holds " + FormatBytes(region.used(d)) +
+                      ", more than the new quota of " + FormatBytes(*memory) +
+                      "; free memory first or choose a quota of at least that");
+      }
+    }
+  }
+  for (int d = first; d <= last; ++d) {
+    DeviceGate& gate = layout.gates[d];
+    std::string line = "device " + std::to_string(d) + ":";
+    if (compute) {
+      const std::uint32_t was = gate.compute_limit.exchange(static_cast<std::uint32_t>(*compute));
+      line += " compute cap " + CapText(static_cast<std::uint32_t>(*compute)) + " (was " +
+              CapText(was) + ")";
+    }
+    if (weight) {
+      const std::uint32_t was = gate.weight.exchange(static_cast<std::uint32_t>(*weight));
+      line += " weight " + std::to_string(*weight) + " (was " + std::to_string(was == 0 ? 1 : was) +
+              ")";
+    }
+    if (memory) {
+      const std::uint64_t was = region.quota(d);
+      region.set_quota(d, *memory);
+      line += " memory quota " + FormatBytes(*memory) + " (was " +
+              (was == kNoLimit ? std::string("unlimited") : FormatBytes(was)) + ")";
+    }
+    if (device || d == 0) std::printf("%s\n", line.c_str());
+  }
+  if (!device) std::printf("(devices 1-%d likewise)\n", kMaxDevices - 1);
+  if ((compute || weight) && layout.header.limiter_pid.load() == 0) {
+    std::fprintf(stderr, "vslice set: note: no limiter serves %s; compute settings apply once "
+                         "one runs\n", region_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace vslice::cli

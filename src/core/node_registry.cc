@@ -1,0 +1,151 @@
+#include "core/node_registry.h"
+
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "core/shared_file.h"
+
+namespace vslice {
+namespace {
+
+constexpr std::size_t kLayoutBytes = sizeof(RegistryLayout);
+
+void InitialiseRegistry(void* map, const void*) {
+  auto* layout = static_cast<RegistryLayout*>(map);
+  RegistryHeader& h = layout->header;
+  h.version = kRegistryVersion;
+  h.header_bytes = sizeof(RegistryHeader);
+  h.total_bytes = kLayoutBytes;
+  h.max_pods = kRegistryPods;
+  h.max_devices = kRegistryDevices;
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  h.created_unix_ns.store(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+                          static_cast<std::uint64_t>(ts.tv_nsec));
+  for (RegistryDevice& d : layout->devices) d.holder.store(kNoHolder);
+  std::atomic_thread_fence(std::memory_order_release);
+  h.magic = kRegistryMagic;  // last: a registry with a magic is complete
+}
+
+constexpr SharedFileFormat kRegistryFormat{"registry", kLayoutBytes, &InitialiseRegistry,
+                                           &NodeRegistry::Validate};
+
+}  // namespace
+
+NodeRegistry::~NodeRegistry() { Close(); }
+
+void NodeRegistry::Close() {
+  if (layout_ != nullptr) munmap(layout_, kLayoutBytes);
+  if (fd_ >= 0) close(fd_);
+  layout_ = nullptr;
+  fd_ = -1;
+}
+
+bool NodeRegistry::Validate(const void* data, std::size_t size, char* error,
+                            std::size_t error_size) {
+  const auto* h = static_cast<const RegistryHeader*>(data);
+  if (data == nullptr || size < sizeof(RegistryHeader)) {
+    std::snprintf(error, error_size, "%zu bytes is too short for a registry header", size);
+    return false;
+  }
+  if (h->magic != kRegistryMagic) {
+    std::snprintf(error, error_size, "not a vslice registry (magic %#llx, expected %#llx)",
+                  static_cast<unsigned long long>(h->magic),
+                  static_cast<unsigned long long>(kRegistryMagic));
+    return false;
+  }
+  if (h->version != kRegistryVersion) {
+    std::snprintf(error, error_size, "registry version %u, this vslice reads version %u",
+                  h->version, kRegistryVersion);
+    return false;
+  }
+  if (h->header_bytes != sizeof(RegistryHeader) || h->total_bytes != kLayoutBytes ||
+      h->max_pods != static_cast<std::uint32_t>(kRegistryPods) ||
+      h->max_devices != static_cast<std::uint32_t>(kRegistryDevices) || size != kLayoutBytes) {
+    std::snprintf(error, error_size,
+                  "registry geometry does not match (file %zu bytes, expected %zu, %d pods, "
+                  "%d devices)",
+                  size, kLayoutBytes, kRegistryPods, kRegistryDevices);
+    return false;
+  }
+  return true;
+}
+
+bool NodeRegistry::Open(const char* path, char* error, std::size_t error_size) {
+  Close();
+  void* map = nullptr;
+  if (!MapSharedFile(path, kRegistryFormat, /*create=*/true, nullptr, &fd_, &map, error,
+                     error_size)) {
+    fd_ = -1;
+    return false;
+  }
+  layout_ = static_cast<RegistryLayout*>(map);
+  return true;
+}
+
+int NodeRegistry::Join(const char* name) {
+  for (int i = 0; i < kRegistryPods; ++i) {
+    // The lock decides: whoever holds entry i's byte owns the entry; an
+    // entry whose lock is free belongs to a limiter that died.
+    if (!TryLockByte(fd_, kRegistryLockBase + i)) continue;
+    RegistryPod& pod = layout_->pods[i];
+    pod.state.store(0);
+    for (RegistryPodDevice& d : pod.devices) {
+      d.wants.store(0);
+      d.weight.store(1);
+      d.virtual_time.store(0);
+      d.device_time_ns.store(0);
+      d.present.store(0);
+      d.cap.store(0);
+    }
+    std::snprintf(pod.name, sizeof pod.name, "%s", name);
+    pod.limiter_pid.store(static_cast<std::int32_t>(getpid()));
+    // A dead predecessor may still be named the holder of a device.
+    for (RegistryDevice& d : layout_->devices) {
+      std::int32_t held = i;
+      d.holder.compare_exchange_strong(held, kNoHolder);
+    }
+    pod.state.store(1);
+    return i;
+  }
+  return -1;
+}
+
+void NodeRegistry::Leave(int pod) {
+  if (layout_ == nullptr || pod < 0 || pod >= kRegistryPods) return;
+  for (RegistryDevice& d : layout_->devices) {
+    std::int32_t held = pod;
+    d.holder.compare_exchange_strong(held, kNoHolder);
+  }
+  for (RegistryPodDevice& d : layout_->pods[pod].devices) d.wants.store(0);
+  layout_->pods[pod].state.store(0);
+  UnlockByte(fd_, kRegistryLockBase + pod);
+}
+
+int NodeRegistry::DeviceIndex(const std::uint8_t (&uuid)[16]) {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < kRegistryDevices; ++i) {
+      RegistryDevice& d = layout_->devices[i];
+      std::uint32_t state = d.state.load(std::memory_order_acquire);
+      if (state == 2 && std::memcmp(d.uuid, uuid, sizeof uuid) == 0) return i;
+      if (pass == 1 && state == 0 && d.state.compare_exchange_strong(state, 1)) {
+        std::memcpy(d.uuid, uuid, sizeof uuid);
+        d.holder.store(kNoHolder);
+        d.state.store(2, std::memory_order_release);
+        return i;
+      }
+    }
+  }
+  return -1;
+}
+
+bool NodeRegistry::PodAlive(int pod) const {
+  if (layout_ == nullptr || pod < 0 || pod >= kRegistryPods) return false;
+  return layout_->pods[pod].state.load() == 1 && ByteHeldElsewhere(fd_, kRegistryLockBase + pod);
+}
+
+}  // namespace vslice
