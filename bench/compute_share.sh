@@ -16,6 +16,26 @@ limiter="$build/bin/vslice-limiter"
 export VSLICE_CONTEXT_RESERVE=0
 
 rate() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["rate"])'; }
+# "throughput fraction, device-time fraction, ms per iteration" of a result.
+fractions() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); native = float(sys.argv[2])
+print(f"{r['rate'] / native:.3f} of native throughput, {r['device_fraction']:.3f} of device "
+      f"time ({r['iter_ms']:.3f} ms/iteration)")
+PY
+}
+# clocks NAME: samples the SM clock while the next command runs; `clock_of`
+# prints the median SM clock over busy samples (power above 250 W).
+clocks() { nvidia-smi --query-gpu=clocks.sm,power.draw --format=csv,noheader,nounits -lms 200 >"$out/$1.clocks" & }
+clock_of() {
+  python3 - "$out/$1.clocks" <<'PY'
+import sys
+rows = [tuple(float(x) for x in line.split(",")) for line in open(sys.argv[1]) if "," in line]
+busy = sorted(c for c, p in rows if p > 250)
+print(f"{busy[len(busy) // 2]:.0f} MHz" if busy else "n/a")
+PY
+}
 # tenant NAME START [ENV...]: runs the matmul loop in pod NAME (its region).
 tenant() {
   local name=$1 start=$2; shift 2
@@ -34,15 +54,16 @@ rows=()
 row() { rows+=("$(printf '%-34s %s' "$1" "$2")"); echo "$1: $2"; }
 
 echo "== native"
-native >"$out/native1.json"; n1=$(rate <"$out/native1.json")
-row "native matmul/s (first)" "$n1"
+clocks native1; native >"$out/native1.json"; kill %1; wait
+n1=$(rate <"$out/native1.json")
+row "native matmul/s (first)" "$n1; $(fractions "$out/native1.json" "$n1"), SM clock $(clock_of native1)"
 
 for cap in 10 30 50 70; do
   start_limiter "cap$cap" VSLICE_COMPUTE=$cap
+  clocks "cap$cap"
   tenant "cap$cap" "$(($(date +%s) + 8))" >"$out/cap$cap.json"
-  kill %1; wait
-  r=$(rate <"$out/cap$cap.json")
-  row "cap $cap%: fraction of native" "$(python3 -c "print(round($r/$n1,3))")"
+  kill %1 %2; wait
+  row "cap $cap%" "$(fractions "$out/cap$cap.json" "$n1"), SM clock $(clock_of "cap$cap")"
 done
 
 echo "== two pods, caps 30 and 70"
@@ -52,8 +73,8 @@ start_limiter pb VSLICE_REGISTRY=$reg VSLICE_COMPUTE=70
 t=$(($(date +%s) + 10))
 tenant pa $t >"$out/pair_caps_a.json" & tenant pb $t >"$out/pair_caps_b.json"; wait %3
 kill %1 %2; wait
-ra=$(rate <"$out/pair_caps_a.json"); rb=$(rate <"$out/pair_caps_b.json")
-row "caps 30/70 at once: fractions" "$(python3 -c "print(round($ra/$n1,3), '/', round($rb/$n1,3))")"
+row "caps 30/70 at once: pod a (30)" "$(fractions "$out/pair_caps_a.json" "$n1")"
+row "caps 30/70 at once: pod b (70)" "$(fractions "$out/pair_caps_b.json" "$n1")"
 
 echo "== two pods, weights 20 and 40"
 reg="$work/node-weights.registry"

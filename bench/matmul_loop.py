@@ -56,5 +56,15 @@ for k in range(max(buckets) + 1 if buckets else 0):
     n = buckets.get(k, last)
     series.append(n - last)
     last = n
+# The GPU time one iteration takes: the median gap between consecutive
+# events, per iteration (a group that straddles a closed gate is an outlier
+# the median ignores). iterations x that time = the device time the tenant
+# used, which is what a cap bounds; throughput can differ from it when the
+# GPU runs at other clocks (a GPU idle part of the time boosts higher).
+gaps = sorted(e1.elapsed_time(e2) / (n2 - n1)
+              for (n1, e1), (n2, e2) in zip(events, events[1:]))
+iter_ms = gaps[len(gaps) // 2] if gaps else 0.0
 print(json.dumps({"label": args.label, "iterations": i, "seconds": elapsed,
-                  "rate": i / elapsed, "per_100ms": series}), flush=True)
+                  "rate": i / elapsed, "iter_ms": iter_ms,
+                  "device_fraction": i * iter_ms / 1000.0 / elapsed,
+                  "per_100ms": series}), flush=True)
