@@ -23,10 +23,12 @@ AllocationRecord Unpack(std::uint64_t v) {
 AllocationTable::Cell* AllocationTable::cells() {
   Cell* c = cells_.load(std::memory_order_acquire);
   if (c != nullptr) return c;
-  // One mapping for the life of the process; MAP_NORESERVE and lazy pages
-  // keep an idle table free. Racing threads may both map: one wins.
+  // One mapping for the life of the process, made on the first allocation
+  // and populated at once: a page touched for the first time later would be
+  // a page fault on the allocation path. Racing threads may both map: one
+  // wins.
   void* map = mmap(nullptr, capacity() * sizeof(Cell), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (map == MAP_FAILED) return nullptr;
   Cell* expected = nullptr;
   if (!cells_.compare_exchange_strong(expected, static_cast<Cell*>(map))) {

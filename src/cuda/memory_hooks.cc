@@ -17,9 +17,11 @@
 namespace vslice::cuda {
 namespace {
 
-constinit AllocationTable g_device_pointers(20);
-constinit AllocationTable g_memory_handles(16);
-constinit AllocationTable g_arrays(16);
+// Live allocations a process can hold (cells are 24 bytes, mapped populated
+// on first use: 6 MiB for device pointers, 384 KiB for each of the others).
+constinit AllocationTable g_device_pointers(18);
+constinit AllocationTable g_memory_handles(14);
+constinit AllocationTable g_arrays(14);
 
 // Pitched allocations are padded by the driver; charge the widest padding
 // first and settle on the real pitch afterwards.
