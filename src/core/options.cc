@@ -24,6 +24,9 @@ constexpr char kDefaultRegionPath[] = "/tmp/vslice.region";
 constexpr long kMinWeight = 1;
 constexpr long kMaxWeight = 1000;
 constexpr int kDefaultWeight = 1;
+// HAMi-core's high priority class (CUDA_TASK_PRIORITY=0) against the
+// default weight 1: the high-priority pod gets 100/101 of contended time.
+constexpr int kHighPriorityWeight = 100;
 
 // A malformed compute cap must not silently uncap the tenant (a typo must not
 // give it the whole card), so it becomes the most restrictive cap we consider
@@ -214,9 +217,22 @@ void Loader::LoadComputeLimit() {
 void Loader::LoadWeight() {
   out_->weight = kDefaultWeight;
   // CUDA_TASK_PRIORITY is read only when neither vslice's nor the Ascend name
-  // is set, and is used as given (see docs/CONFIGURATION.md).
+  // is set. It is HAMi-core's priority class, not a weight: 0 is high, 1 low
+  // (see docs/CONFIGURATION.md).
   const Setting s = First("VSLICE_WEIGHT", "NPU_PRIORITY", "CUDA_TASK_PRIORITY");
   if (!s.set()) return;
+  if (std::strcmp(s.name, "CUDA_TASK_PRIORITY") == 0) {
+    const IntResult r = ParseIntInRangeWithReason(s.value, 0, 1);
+    if (r.ok) {
+      out_->weight = r.value == 0 ? kHighPriorityWeight : kDefaultWeight;
+      return;
+    }
+    char consequence[48];
+    std::snprintf(consequence, sizeof consequence, "the weight is %d until it is fixed",
+                  kDefaultWeight);
+    Error(s, "is not a priority", r.why, "0 (high) or 1 (low)", consequence);
+    return;
+  }
   const IntResult r = ParseIntInRangeWithReason(s.value, kMinWeight, kMaxWeight);
   if (r.ok) {
     out_->weight = static_cast<int>(r.value);

@@ -432,9 +432,9 @@ TEST(OptionsCompute, MalformedCapsAtTenPercent) {
 // --- weight -----------------------------------------------------------------
 
 TEST(OptionsWeight, Precedence) {
-  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "5"}}).weight, 5);
-  EXPECT_EQ(Load({{"NPU_PRIORITY", "20"}, {"CUDA_TASK_PRIORITY", "5"}}).weight, 20);
-  EXPECT_EQ(Load({{"VSLICE_WEIGHT", "40"}, {"NPU_PRIORITY", "20"}, {"CUDA_TASK_PRIORITY", "5"}})
+  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "1"}}).weight, 1);
+  EXPECT_EQ(Load({{"NPU_PRIORITY", "20"}, {"CUDA_TASK_PRIORITY", "0"}}).weight, 20);
+  EXPECT_EQ(Load({{"VSLICE_WEIGHT", "40"}, {"NPU_PRIORITY", "20"}, {"CUDA_TASK_PRIORITY", "0"}})
                 .weight,
             40);
   EXPECT_EQ(Load({{"VSLICE_WEIGHT", "1000"}}).weight, 1000);
@@ -457,10 +457,13 @@ TEST(OptionsWeight, MalformedIsOne) {
     ExpectOneError(o, "VSLICE_WEIGHT", bad, "a whole number from 1 to 1000",
                    "the weight is 1");
   }
-  // HAMi's "high priority" 0 is out of vslice's range: reported, weight 1.
-  const Options o = Load({{"CUDA_TASK_PRIORITY", "0"}});
+  // HAMi's priority classes: 0 high (a weight of 100 against the default 1),
+  // 1 low; anything else is reported.
+  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "0"}}).weight, 100);
+  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "0"}}).error_count, 0);
+  const Options o = Load({{"CUDA_TASK_PRIORITY", "5"}});
   EXPECT_EQ(o.weight, 1);
-  ExpectOneError(o, "CUDA_TASK_PRIORITY", "0", "from 1 to 1000", "the weight is 1");
+  ExpectOneError(o, "CUDA_TASK_PRIORITY", "5", "0 (high) or 1 (low)", "the weight is 1");
 }
 
 // --- utilization policy ------------------------------------------------------
