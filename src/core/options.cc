@@ -323,6 +323,11 @@ Options LoadOptions(EnvLookup lookup, void* context) {
                   options.region_path, kDefaultRegionPath, region_consequence);
   loader.LoadPath(loader.First("VSLICE_REGISTRY", "NPU_GLOBAL_SHM_PATH"), options.registry_path,
                   "", "node-wide compute arbitration is off until it is fixed");
+  loader.LoadPath(loader.First("VSLICE_LIMITER"), options.limiter_path, "",
+                  "the limiter is looked for next to the interceptor until it is fixed");
+  options.auto_limiter =
+      !loader.First("VSLICE_AUTO_LIMITER").set() ||
+      loader.LoadBool(loader.First("VSLICE_AUTO_LIMITER"), "no limiter is started until it is fixed");
   loader.LoadContextReserve();
   loader.LoadComputeLimit();
   loader.LoadWeight();

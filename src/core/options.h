@@ -56,6 +56,12 @@ struct Options {
   // NPU_GLOBAL_SHM_PATH, else empty (no node-wide arbitration).
   char registry_path[kPathLength];
 
+  // The limiter program the interceptor starts when the pod asks for
+  // compute control and no limiter serves it (VSLICE_LIMITER; empty: look
+  // next to the interceptor). VSLICE_AUTO_LIMITER=false turns that off.
+  char limiter_path[kPathLength];
+  bool auto_limiter = true;
+
   // Bytes charged to the pod for each process's context on each device it
   // uses (context, module and runtime memory the driver keeps):
   // VSLICE_CONTEXT_RESERVE, a size like the memory limits. Default:

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 
+#include "core/limiter_launcher.h"
 #include "core/log.h"
 
 namespace vslice {
@@ -73,6 +74,7 @@ void QuotaClient::Init(const Options& options) {
                           "device memory", error);
     return;
   }
+  StartLimiterIfNeeded(options_, region_);
   if (options_.memory_limit_invalid) {
     std::snprintf(fail_closed_reason_, sizeof fail_closed_reason_,
                   "a memory limit in the environment is malformed");
