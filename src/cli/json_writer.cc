@@ -1,5 +1,6 @@
 #include "cli/json_writer.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace vslice::cli {
@@ -124,6 +125,23 @@ void JsonWriter::Uint(std::uint64_t value) {
 void JsonWriter::Int(std::int64_t value) {
   BeforeValue();
   out_ += std::to_string(value);
+}
+
+void JsonWriter::Double(double value, int decimals) {
+  BeforeValue();
+  if (!std::isfinite(value)) {
+    out_ += "null";
+    return;
+  }
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals < 0 ? 0 : decimals, value);
+  std::string number = text;
+  if (number.find('.') != std::string::npos) {
+    while (number.back() == '0') number.pop_back();
+    if (number.back() == '.') number.pop_back();
+  }
+  if (number == "-0") number = "0";
+  out_ += number;
 }
 
 void JsonWriter::Bool(bool value) {

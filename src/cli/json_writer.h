@@ -29,6 +29,9 @@ class JsonWriter {
   void String(std::string_view value);
   void Uint(std::uint64_t value);
   void Int(std::int64_t value);
+  // A finite number with at most `decimals` digits after the point
+  // (trailing zeros dropped); NaN and infinities are written as null.
+  void Double(double value, int decimals);
   void Bool(bool value);
   void Null();
 

@@ -37,12 +37,16 @@ int Help(const std::vector<std::string>& args) {
     std::fputs(SetUsage(), stdout);
     return 0;
   }
+  if (args[0] == "top") {
+    std::fputs(TopUsage(), stdout);
+    return 0;
+  }
   if (args[0] == "help" || args[0] == "version") {
     std::fputs(MainUsage(), stdout);
     return 0;
   }
-  throw UsageError("no help for unknown command '" + args[0] + "' (commands: run, status, set, "
-                   "version, help)");
+  throw UsageError("no help for unknown command '" + args[0] + "' (commands: run, status, top, "
+                   "set, version, help)");
 }
 
 int Main(int argc, char** argv) {
@@ -56,6 +60,7 @@ int Main(int argc, char** argv) {
   try {
     if (command == "run") return RunCommand(rest);
     if (command == "status") return StatusCommand(rest);
+    if (command == "top") return TopCommand(rest);
     if (command == "set") return SetCommand(rest);
     if (command == "help" || command == "--help" || command == "-h") return Help(rest);
     if (command == "version" || command == "--version") {
@@ -63,7 +68,7 @@ int Main(int argc, char** argv) {
       return 0;
     }
   } catch (const CliError& e) {
-    const bool sub = command == "run" || command == "status" || command == "set";
+    const bool sub = command == "run" || command == "status" || command == "top" || command == "set";
     std::fprintf(stderr, "vslice%s%s: %s\n", sub ? " " : "", sub ? command.c_str() : "",
                  e.what());
     return e.exit_code();

@@ -6,18 +6,27 @@
 
 namespace vslice::cli {
 
-std::uint64_t UnixNowNs() {
+namespace {
+
+std::uint64_t ClockNs(clockid_t clock) {
   timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(clock, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
+
+}  // namespace
+
+std::uint64_t UnixNowNs() { return ClockNs(CLOCK_REALTIME); }
+std::uint64_t MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
 
 RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
   const RegionLayout& layout = *region.layout();
   RegionSnapshot s;
   s.path = path;
   s.now_unix_ns = UnixNowNs();
+  s.now_mono_ns = MonotonicNs();
+  s.compute_managed = layout.header.compute_managed.load() != 0;
   s.created_unix_ns = layout.header.created_unix_ns.load();
   s.limiter_pid = layout.header.limiter_pid.load();
   s.limiter_heartbeat_unix_ns = layout.header.limiter_heartbeat_unix_ns.load();
@@ -25,6 +34,7 @@ RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
   s.processes_reaped = layout.header.processes_reaped.load();
 
   bool held[kMaxDevices] = {};
+  std::uint64_t launches[kMaxDevices] = {};
   for (int i = 0; i < kMaxProcesses; ++i) {
     const ProcessSlot& slot = layout.slots[i];
     if (slot.state.load() != static_cast<std::uint32_t>(SlotState::kActive)) continue;
@@ -35,6 +45,8 @@ RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
     for (int d = 0; d < kMaxDevices; ++d) {
       p.used[d] = slot.used[d].load();
       if (p.used[d] != 0) held[d] = true;
+      p.launches[d] = slot.launches[d].load();
+      launches[d] += p.launches[d];
     }
     p.allocations = slot.allocations.load();
     p.refusals = slot.refusals.load();
@@ -51,11 +63,48 @@ RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
     dev.refused = ledger.refused.load();
     dev.physical_total = ledger.physical_total.load();
     dev.held = held[d];
+    const DeviceGate& gate = layout.gates[d];
+    dev.cap = gate.compute_limit.load();
+    if (dev.cap >= 100) dev.cap = 0;
+    dev.weight = gate.weight.load();
+    if (dev.weight == 0) dev.weight = 1;
+    dev.gate_open = gate.open.load() != 0;
+    dev.bounded = gate.bounded.load() != 0;
+    dev.waiting = gate.waiting.load();
+    dev.device_time_ns = gate.device_time_ns.load();
+    dev.throttled_ns = gate.throttled_ns.load();
+    dev.slots = gate.slots.load();
+    dev.launches = launches[d];
     if (dev.quota != kNoLimit || dev.used != 0 || dev.peak != 0 || dev.active()) {
       s.devices.push_back(dev);
     }
   }
   return s;
+}
+
+void ComputeRates(const RegionSnapshot& before, RegionSnapshot* after) {
+  if (after->now_mono_ns <= before.now_mono_ns) return;
+  const std::uint64_t interval = after->now_mono_ns - before.now_mono_ns;
+  after->interval_ns = interval;
+  const bool managed = before.compute_managed && after->compute_managed;
+  for (DeviceSnapshot& d : after->devices) {
+    // A device missing from `before` had no counters then (it would have
+    // been listed otherwise).
+    std::uint64_t device_time = 0, throttled = 0;
+    for (const DeviceSnapshot& b : before.devices) {
+      if (b.device != d.device) continue;
+      device_time = b.device_time_ns;
+      throttled = b.throttled_ns;
+    }
+    // Counters only grow; a smaller value means the region was recreated.
+    if (d.device_time_ns < device_time || d.throttled_ns < throttled) continue;
+    d.throttled_rate = static_cast<double>(d.throttled_ns - throttled) / interval;
+    if (!managed) continue;
+    // Device time is charged when a slot ends, so a slot that began before
+    // the interval can push the ratio above 1.
+    const double share = static_cast<double>(d.device_time_ns - device_time) / interval;
+    d.share = share > 1.0 ? 1.0 : share;
+  }
 }
 
 }  // namespace vslice::cli

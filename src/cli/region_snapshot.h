@@ -20,10 +20,35 @@ struct DeviceSnapshot {
   std::uint64_t physical_total = 0;  // 0: not reported yet
   bool held = false;                 // some active process holds bytes on it
 
+  // The compute gate (DeviceGate): live settings and the limiter's counters.
+  std::uint32_t cap = 0;     // percent; 0 (or >= 100): no cap
+  std::uint32_t weight = 1;  // 1..1000 (0 in the region reads as 1)
+  bool gate_open = false;
+  bool bounded = false;
+  std::uint32_t waiting = 0;         // threads waiting at the closed gate
+  std::uint64_t device_time_ns = 0;  // device time charged to the pod, ever
+  std::uint64_t throttled_ns = 0;    // time threads waited at the gate, ever
+  std::uint64_t slots = 0;           // device-time slots granted, ever
+  std::uint64_t launches = 0;        // launches of the live processes
+
+  // From two snapshots (ComputeRates): the share of wall time the pod was
+  // charged device time for, 0..1; negative when not measured (the pod's
+  // compute was not managed, or only one snapshot was taken).
+  double share = -1;
+  // Thread-seconds waited at the gate per second of wall time; negative:
+  // not measured.
+  double throttled_rate = -1;
+
+  bool compute_active() const {
+    return device_time_ns != 0 || throttled_ns != 0 || slots != 0 || launches != 0 ||
+           waiting != 0;
+  }
   // Used, touched or seen by the interceptor: anything beyond a quota.
   bool active() const {
-    return used != 0 || peak != 0 || refused != 0 || physical_total != 0 || held;
+    return used != 0 || peak != 0 || refused != 0 || physical_total != 0 || held ||
+           compute_active();
   }
+  bool capped() const { return cap > 0 && cap < 100; }
 };
 
 struct ProcessSnapshot {
@@ -33,6 +58,13 @@ struct ProcessSnapshot {
   std::uint64_t used[kMaxDevices] = {};
   std::uint64_t allocations = 0;
   std::uint64_t refusals = 0;
+  std::uint64_t launches[kMaxDevices] = {};  // counted while the pod is managed
+
+  std::uint64_t total_launches() const {
+    std::uint64_t n = 0;
+    for (std::uint64_t l : launches) n += l;
+    return n;
+  }
 };
 
 // A registered limiter whose heartbeat is older than this is shown as stale
@@ -42,12 +74,17 @@ inline constexpr std::uint64_t kStaleHeartbeatNs = 20'000'000'000ull;
 struct RegionSnapshot {
   std::string path;
   std::uint64_t now_unix_ns = 0;
+  std::uint64_t now_mono_ns = 0;  // CLOCK_MONOTONIC, for rates
   std::uint64_t created_unix_ns = 0;
   int limiter_pid = 0;                    // 0: no limiter
   std::uint64_t limiter_heartbeat_unix_ns = 0;  // 0: none yet
   std::uint64_t reconciles = 0;
   std::uint64_t processes_reaped = 0;
   int reaped_now = 0;  // dead processes reaped by this snapshot's caller
+  // A limiter arbitrates the pod's compute (header.compute_managed).
+  bool compute_managed = false;
+  // Wall time between the two snapshots the rates come from; 0: none.
+  std::uint64_t interval_ns = 0;
   // Devices with a quota, usage, a peak or refusals, or held by a process;
   // in device order.
   std::vector<DeviceSnapshot> devices;
@@ -67,7 +104,14 @@ struct RegionSnapshot {
 
 RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path);
 
+// Fills `after`'s rates (DeviceSnapshot::share, throttled_rate, and
+// interval_ns) from the counters of `before`, taken earlier from the same
+// region. The share is measured only when the pod's compute was managed in
+// both snapshots.
+void ComputeRates(const RegionSnapshot& before, RegionSnapshot* after);
+
 std::uint64_t UnixNowNs();
+std::uint64_t MonotonicNs();
 
 }  // namespace vslice::cli
 

@@ -91,6 +91,23 @@ int SetCommand(const std::vector<std::string>& args) {
       }
     }
   }
+  std::uint64_t old_quota[kMaxDevices];
+  for (int d = first; d <= last; ++d) old_quota[d] = region.quota(d);
+  if (memory) {
+    for (int d = first; d <= last; ++d) region.set_quota(d, *memory);
+    // A charge that slipped in between the check and the change can leave a
+    // device above its new quota: then nothing is changed after all.
+    for (int d = first; d <= last; ++d) {
+      const std::uint64_t used = region.used(d);
+      if (used <= *memory) continue;
+      for (int u = first; u <= last; ++u) {
+        if (region.quota(u) == *memory) region.set_quota(u, old_quota[u]);
+      }
+      throw Failure("device " + std::to_string(d) + " holds " + FormatBytes(used) +
+                    ", more than the new quota of " + FormatBytes(*memory) +
+                    "; free memory first or choose a quota of at least that");
+    }
+  }
   for (int d = first; d <= last; ++d) {
     DeviceGate& gate = layout.gates[d];
     std::string line = "device " + std::to_string(d) + ":";
@@ -105,8 +122,7 @@ int SetCommand(const std::vector<std::string>& args) {
               ")";
     }
     if (memory) {
-      const std::uint64_t was = region.quota(d);
-      region.set_quota(d, *memory);
+      const std::uint64_t was = old_quota[d];
       line += " memory quota " + FormatBytes(*memory) + " (was " +
               (was == kNoLimit ? std::string("unlimited") : FormatBytes(was)) + ")";
     }

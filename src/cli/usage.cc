@@ -7,7 +7,8 @@ const char* MainUsage() {
          "\n"
          "Commands:\n"
          "  run      run a command in a pod with a GPU memory quota\n"
-         "  status   show a pod region: limiter, quotas, usage, processes\n"
+         "  status   show a pod (limiter, memory, compute, processes) and the node's pods\n"
+         "  top      the same, refreshed live\n"
          "  set      change a running pod's compute cap, weight or memory quota\n"
          "  version  print the version\n"
          "  help     show this text, or `vslice help <command>`\n"
@@ -37,16 +38,37 @@ const char* RunUsage() {
 }
 
 const char* StatusUsage() {
-  return "Usage: vslice status [--region PATH] [--json]\n"
+  return "Usage: vslice status [--region PATH] [--registry PATH] [--interval MS] [--json]\n"
          "\n"
-         "Shows a pod region: limiter, per-device quota and usage, and the active\n"
-         "processes. Reaps dead processes first.\n"
+         "Shows a pod region: limiter health, per-device memory quota and usage,\n"
+         "compute cap, weight, device-time share and throttled time, and the active\n"
+         "processes; with a node registry, every pod of the node too. Reaps dead\n"
+         "processes first. The share is measured over --interval.\n"
          "\n"
          "Options:\n"
-         "  --region PATH   region file (default: $VSLICE_REGION, else\n"
-         "                  $CUDA_DEVICE_MEMORY_SHARED_CACHE, else /tmp/vslice.region)\n"
-         "  --json          one JSON object instead of text\n"
-         "  --help          show this text\n";
+         "  --region PATH     region file (default: $VSLICE_REGION, else\n"
+         "                    $CUDA_DEVICE_MEMORY_SHARED_CACHE, else /tmp/vslice.region)\n"
+         "  --registry PATH   node registry (default: $VSLICE_REGISTRY, else\n"
+         "                    $NPU_GLOBAL_SHM_PATH, else none)\n"
+         "  --interval MS     measure shares over MS milliseconds, 0..60000 (default\n"
+         "                    1000; 0: one reading, no shares)\n"
+         "  --json            one JSON object instead of text\n"
+         "  --help            show this text\n";
+}
+
+const char* TopUsage() {
+  return "Usage: vslice top [--region PATH] [--registry PATH] [--interval MS]\n"
+         "                  [--iterations N]\n"
+         "\n"
+         "The report of `vslice status`, 80 columns wide, refreshed in place every\n"
+         "interval until Ctrl-C.\n"
+         "\n"
+         "Options:\n"
+         "  --region PATH     region file (default as for status)\n"
+         "  --registry PATH   node registry (default as for status)\n"
+         "  --interval MS     time between reports, 100..60000 (default 1000)\n"
+         "  --iterations N    stop after N reports (default 0: never)\n"
+         "  --help            show this text\n";
 }
 
 const char* SetUsage() {

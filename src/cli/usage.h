@@ -7,6 +7,7 @@ namespace vslice::cli {
 const char* MainUsage();
 const char* RunUsage();
 const char* StatusUsage();
+const char* TopUsage();
 const char* SetUsage();
 
 }  // namespace vslice::cli

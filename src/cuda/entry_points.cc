@@ -90,6 +90,14 @@ constinit const EntryPoint kEntryPoints[static_cast<int>(Entry::kCount)] = {
      &W<&nvmlDeviceGetMemoryInfo_v2>, kNv},
     {"nvmlDeviceGetUUID", "nvmlDeviceGetUUID", -1, false, nullptr, kNv},
     {"nvmlDeviceGetIndex", "nvmlDeviceGetIndex", -1, false, nullptr, kNv},
+    {"nvmlDeviceGetUtilizationRates", "nvmlDeviceGetUtilizationRates", -1, false,
+     &W<&nvmlDeviceGetUtilizationRates>, kNv},
+    {"nvmlDeviceGetComputeRunningProcesses", "nvmlDeviceGetComputeRunningProcesses", -1, false,
+     &W<&nvmlDeviceGetComputeRunningProcesses>, kNv},
+    {"nvmlDeviceGetComputeRunningProcesses_v2", "nvmlDeviceGetComputeRunningProcesses_v2", -1,
+     false, &W<&nvmlDeviceGetComputeRunningProcesses_v2>, kNv},
+    {"nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v3", -1,
+     false, &W<&nvmlDeviceGetComputeRunningProcesses_v3>, kNv},
 };
 
 namespace {

@@ -72,6 +72,10 @@ enum class Entry : int {
   nvmlDeviceGetMemoryInfo_v2,
   nvmlDeviceGetUUID,
   nvmlDeviceGetIndex,
+  nvmlDeviceGetUtilizationRates,
+  nvmlDeviceGetComputeRunningProcesses,
+  nvmlDeviceGetComputeRunningProcesses_v2,
+  nvmlDeviceGetComputeRunningProcesses_v3,
   kCount,
 };
 

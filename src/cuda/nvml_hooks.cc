@@ -1,19 +1,69 @@
-// NVML memory queries (nvidia-smi, PyTorch, vLLM) report the pod's quota as
-// the device's memory, like cuMemGetInfo. NVML numbers devices differently
-// from CUDA (it ignores CUDA_VISIBLE_DEVICES), so the NVML device is mapped
-// to the CUDA ordinal its quota was set for through its UUID, which the
-// pod's CUDA processes record in the region.
+// NVML seen from inside a pod (nvidia-smi, PyTorch, vLLM, monitoring agents):
+//
+// - Memory queries report the pod's quota as the device's memory, like
+//   cuMemGetInfo.
+// - nvmlDeviceGetUtilizationRates reports the pod's share of the device's
+//   time, measured by the pod's limiter (DeviceGate::device_time_ns), when
+//   the pod's compute is managed; otherwise the driver's value.
+// - nvmlDeviceGetComputeRunningProcesses[_v2|_v3] list only the pod's
+//   processes.
+//
+// NVML numbers devices differently from CUDA (it ignores
+// CUDA_VISIBLE_DEVICES), so the NVML device is mapped to the CUDA ordinal its
+// quota was set for through its UUID, which the pod's CUDA processes record
+// in the region. docs/METRICS.md (last section) has the rules; none of these
+// hooks allocates, and none takes a lock other than a short spin flag around
+// the utilization samples.
+#include <sched.h>
+#include <time.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 
+#include "core/futex.h"
 #include "core/quota_client.h"
 #include "cuda/entry_points.h"
 #include "cuda/wrappers.h"
+
+namespace vslice::nvml {
+
+// Layouts of the public nvml.h.
+struct nvmlUtilization_t {
+  unsigned int gpu;
+  unsigned int memory;
+};
+
+// nvmlDeviceGetComputeRunningProcesses (unversioned).
+struct nvmlProcessInfo_v1_t {
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+};
+static_assert(sizeof(nvmlProcessInfo_v1_t) == 16);
+
+// _v2 and _v3 (nvmlProcessInfo_t has this layout).
+struct nvmlProcessInfo_v2_t {
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+  unsigned int gpuInstanceId;      // 0xFFFFFFFF without MIG
+  unsigned int computeInstanceId;  // 0xFFFFFFFF without MIG
+};
+static_assert(sizeof(nvmlProcessInfo_v2_t) == 24);
+
+using nvmlDeviceGetUtilizationRates_t = nvmlReturn_t (*)(nvmlDevice_t, nvmlUtilization_t*);
+using nvmlDeviceGetComputeRunningProcesses_t = nvmlReturn_t (*)(nvmlDevice_t, unsigned*,
+                                                                nvmlProcessInfo_v1_t*);
+using nvmlDeviceGetComputeRunningProcesses_v2_t = nvmlReturn_t (*)(nvmlDevice_t, unsigned*,
+                                                                   nvmlProcessInfo_v2_t*);
+
+}  // namespace vslice::nvml
 
 using namespace vslice::cuda;
 using namespace vslice::nvml;
 
 namespace {
+
+constexpr unsigned kNotAvailable = 0xFFFFFFFFu;
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -70,6 +120,158 @@ bool PodMemory(nvmlDevice_t device, unsigned long long* total, unsigned long lon
   return true;
 }
 
+// The client when the pod's view applies: control on and the region open.
+vslice::QuotaClient* PodClient() {
+  vslice::QuotaClient* quota = vslice::QuotaClient::Get();
+  if (quota == nullptr || !quota->enforcing() || !quota->region().is_open()) return nullptr;
+  return quota;
+}
+
+// ---- Utilization --------------------------------------------------------
+//
+// The pod's share over the last second or two: two samples per device of
+// (time, DeviceGate::device_time_ns); the older one is at least kWindowNs
+// old, and rotates when the newer one is. A process's first query has no
+// history, so it samples every device at once and waits until the samples
+// are kFirstWindowNs old (once per process, however many devices).
+
+constexpr std::uint64_t kWindowNs = 1'000'000'000;
+constexpr std::uint64_t kFirstWindowNs = 500'000'000;
+
+struct Sample {
+  std::uint64_t at_ns;
+  std::uint64_t device_ns;
+};
+
+struct ShareSampler {
+  std::atomic_flag busy = ATOMIC_FLAG_INIT;
+  std::uint64_t first_ns = 0;  // 0: not sampling yet
+  Sample base[vslice::kMaxDevices] = {};
+  Sample next[vslice::kMaxDevices] = {};
+};
+
+constinit ShareSampler g_sampler;
+
+class SamplerLock {
+ public:
+  SamplerLock() {
+    while (g_sampler.busy.test_and_set(std::memory_order_acquire)) sched_yield();
+  }
+  ~SamplerLock() { g_sampler.busy.clear(std::memory_order_release); }
+};
+
+void SleepNs(std::uint64_t ns) {
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000ull), static_cast<long>(ns % 1'000'000'000ull)};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
+
+// The pod's share of device `ordinal`'s time in percent (0..100).
+unsigned PodSharePercent(const vslice::RegionLayout& layout, int ordinal) {
+  std::uint64_t first = 0;
+  {
+    SamplerLock lock;
+    if (g_sampler.first_ns == 0) {
+      const std::uint64_t now = vslice::MonotonicNowNs();
+      for (int d = 0; d < vslice::kMaxDevices; ++d) {
+        const Sample s{now, layout.gates[d].device_time_ns.load(std::memory_order_relaxed)};
+        g_sampler.base[d] = s;
+        g_sampler.next[d] = s;
+      }
+      g_sampler.first_ns = now;
+    }
+    first = g_sampler.first_ns;
+  }
+  const std::uint64_t since_first = vslice::MonotonicNowNs() - first;
+  if (since_first < kFirstWindowNs) SleepNs(kFirstWindowNs - since_first);
+
+  SamplerLock lock;
+  const std::uint64_t now = vslice::MonotonicNowNs();
+  const std::uint64_t device_ns = layout.gates[ordinal].device_time_ns.load(std::memory_order_relaxed);
+  if (now - g_sampler.next[ordinal].at_ns >= kWindowNs) {
+    g_sampler.base[ordinal] = g_sampler.next[ordinal];
+    g_sampler.next[ordinal] = Sample{now, device_ns};
+  }
+  const Sample& base = g_sampler.base[ordinal];
+  if (now <= base.at_ns || device_ns < base.device_ns) return 0;
+  // Device time is charged when a slot ends, so the ratio can pass 1 for a
+  // moment.
+  const std::uint64_t percent = (device_ns - base.device_ns) * 100 / (now - base.at_ns);
+  return static_cast<unsigned>(std::min<std::uint64_t>(percent, 100));
+}
+
+// ---- Processes ----------------------------------------------------------
+//
+// The pod's processes on a device are the active slots of its region that
+// hold memory there, launched work there, or appear in the driver's list
+// under the pid the slot records. A slot found in the driver's list is
+// reported as the driver reports it; one that is not (inside a container
+// the driver reports host pids, while a slot records the pid the process
+// sees itself under) is reported with the slot's pid and the bytes vslice
+// charged it on the device, context reserve included. Driver entries of
+// processes outside the pod are left out.
+
+constexpr unsigned kDriverEntries = 256;
+
+template <typename Info>
+const Info* FindPid(const Info* infos, unsigned count, std::int32_t pid) {
+  for (unsigned i = 0; i < count; ++i) {
+    if (static_cast<std::int32_t>(infos[i].pid) == pid) return &infos[i];
+  }
+  return nullptr;
+}
+
+template <typename Info, typename Fn>
+nvmlReturn_t PodProcesses(Fn real, nvmlDevice_t device, unsigned* count, Info* infos) {
+  vslice::QuotaClient* quota = count != nullptr ? PodClient() : nullptr;
+  const int ordinal = quota != nullptr ? CudaOrdinal(*quota, device) : -1;
+  if (ordinal < 0 || ordinal >= vslice::kMaxDevices) return real(device, count, infos);
+
+  Info found[kDriverEntries];
+  unsigned listed = kDriverEntries;
+  const nvmlReturn_t result = real(device, &listed, found);
+  // More processes on the device than looked at: the region alone decides.
+  if (result == NVML_ERROR_INSUFFICIENT_SIZE) {
+    listed = 0;
+  } else if (result != NVML_SUCCESS) {
+    return result;
+  }
+  if (listed > kDriverEntries) listed = 0;
+
+  const vslice::RegionLayout& layout = *quota->region().layout();
+  const unsigned capacity = *count;
+  unsigned total = 0;
+  for (const vslice::ProcessSlot& slot : layout.slots) {
+    if (slot.state.load() != static_cast<std::uint32_t>(vslice::SlotState::kActive)) continue;
+    const std::int32_t pid = slot.pid.load();
+    const std::uint64_t used = slot.used[ordinal].load(std::memory_order_relaxed);
+    const Info* entry = pid > 0 ? FindPid(found, listed, pid) : nullptr;
+    if (entry == nullptr &&
+        (pid <= 0 || (used == 0 && slot.launches[ordinal].load(std::memory_order_relaxed) == 0))) {
+      continue;
+    }
+    if (infos != nullptr && total < capacity) {
+      Info info{};
+      if (entry != nullptr) {
+        info = *entry;
+      } else {
+        info.pid = static_cast<unsigned>(pid);
+        info.usedGpuMemory = used;
+        if constexpr (sizeof(Info) == sizeof(nvmlProcessInfo_v2_t)) {
+          info.gpuInstanceId = kNotAvailable;
+          info.computeInstanceId = kNotAvailable;
+        }
+      }
+      infos[total] = info;
+    }
+    ++total;
+  }
+  *count = total;
+  if (total > capacity) return NVML_ERROR_INSUFFICIENT_SIZE;
+  if (total > 0 && infos == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  return NVML_SUCCESS;
+}
+
 }  // namespace
 
 extern "C" {
@@ -94,6 +296,54 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t* me
     memory->reserved = 0;
   }
   return result;
+}
+
+nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_t* utilization) {
+  auto real = Real<nvmlDeviceGetUtilizationRates_t>(Entry::nvmlDeviceGetUtilizationRates);
+  if (real == nullptr) return NVML_ERROR_UNINITIALIZED;
+  const nvmlReturn_t result = real(device, utilization);
+  if (result != NVML_SUCCESS || utilization == nullptr) return result;
+  vslice::QuotaClient* quota = PodClient();
+  if (quota == nullptr) return result;
+  const int ordinal = CudaOrdinal(*quota, device);
+  if (ordinal < 0 || ordinal >= vslice::kMaxDevices) return result;
+  const vslice::RegionLayout& layout = *quota->region().layout();
+  // Not managed: nothing is measured, the driver's value stands. Holding the
+  // device alone without a cap (gate open, not bounded): every kernel on it
+  // is the pod's, so the driver's value is the pod's too.
+  if (layout.header.compute_managed.load(std::memory_order_relaxed) == 0) return result;
+  const vslice::DeviceGate& gate = layout.gates[ordinal];
+  if (gate.open.load(std::memory_order_relaxed) != 0 &&
+      gate.bounded.load(std::memory_order_relaxed) == 0) {
+    return result;
+  }
+  // The pod cannot have used more of the device than was used at all.
+  utilization->gpu = std::min(utilization->gpu, PodSharePercent(layout, ordinal));
+  return result;
+}
+
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t device, unsigned* count,
+                                                  nvmlProcessInfo_v1_t* infos) {
+  auto real = Real<nvmlDeviceGetComputeRunningProcesses_t>(
+      Entry::nvmlDeviceGetComputeRunningProcesses);
+  if (real == nullptr) return NVML_ERROR_UNINITIALIZED;
+  return PodProcesses(real, device, count, infos);
+}
+
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t device, unsigned* count,
+                                                     nvmlProcessInfo_v2_t* infos) {
+  auto real = Real<nvmlDeviceGetComputeRunningProcesses_v2_t>(
+      Entry::nvmlDeviceGetComputeRunningProcesses_v2);
+  if (real == nullptr) return NVML_ERROR_UNINITIALIZED;
+  return PodProcesses(real, device, count, infos);
+}
+
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned* count,
+                                                     nvmlProcessInfo_v2_t* infos) {
+  auto real = Real<nvmlDeviceGetComputeRunningProcesses_v2_t>(
+      Entry::nvmlDeviceGetComputeRunningProcesses_v3);
+  if (real == nullptr) return NVML_ERROR_UNINITIALIZED;
+  return PodProcesses(real, device, count, infos);
 }
 
 }  // extern "C"

@@ -72,4 +72,24 @@ VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetMemoryInfo(vn::nvmlDevice_t, vn::nvm
 VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(vn::nvmlDevice_t, vn::nvmlMemory_v2_t*);
 }
 
+// nvml_hooks.cc: the pod's own view of utilization and processes (the
+// structures are defined there, with the layouts of nvml.h).
+namespace vslice::nvml {
+struct nvmlUtilization_t;
+struct nvmlProcessInfo_v1_t;
+struct nvmlProcessInfo_v2_t;
+}  // namespace vslice::nvml
+extern "C" {
+VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetUtilizationRates(vn::nvmlDevice_t,
+                                                             vn::nvmlUtilization_t*);
+VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(vn::nvmlDevice_t, unsigned*,
+                                                                    vn::nvmlProcessInfo_v1_t*);
+VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(vn::nvmlDevice_t,
+                                                                       unsigned*,
+                                                                       vn::nvmlProcessInfo_v2_t*);
+VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(vn::nvmlDevice_t,
+                                                                       unsigned*,
+                                                                       vn::nvmlProcessInfo_v2_t*);
+}
+
 #endif  // VSLICE_CUDA_WRAPPERS_H_

@@ -6,6 +6,7 @@
 
 #include "core/options.h"
 #include "core/size_parse.h"
+#include "limiter/metrics_server.h"
 
 namespace vslice::limiter {
 namespace {
@@ -15,7 +16,8 @@ constexpr char kUsage[] =
     "\n"
     "Serves one pod's shared region: creates it if needed (quotas from the\n"
     "environment), registers itself in it, and on every pass reaps the state of\n"
-    "dead processes and updates its heartbeat. One limiter per pod.\n"
+    "dead processes and updates its heartbeat; arbitrates the pod's compute and,\n"
+    "when asked, serves its metrics for Prometheus. One limiter per pod.\n"
     "\n"
     "Options:\n"
     "  --region PATH      pod region file (default: $VSLICE_REGION, else\n"
@@ -25,6 +27,11 @@ constexpr char kUsage[] =
     "  --log-file PATH    append log lines to PATH (default: stderr)\n"
     "  --log-level N      0 errors, 2 warnings, 3 info, 4 debug (default 3, or\n"
     "                     higher when VSLICE_LOG_LEVEL / LIBCUDA_LOG_LEVEL says so)\n"
+    "  --metrics-address ADDR\n"
+    "                     serve Prometheus metrics at http://ADDR/metrics: PORT\n"
+    "                     (127.0.0.1:PORT), HOST:PORT, [IPV6]:PORT or off; port 0\n"
+    "                     picks a free one (logged). Default: $VSLICE_METRICS_ADDRESS,\n"
+    "                     else off\n"
     "  --help             show this text\n"
     "\n"
     "Exit status: 0 after SIGTERM/SIGINT/SIGHUP or when the --exit-with process\n"
@@ -55,7 +62,7 @@ LimiterArgs ParseLimiterArgs(int argc, char** argv) {
     if (arg.size() < 3 || arg.substr(0, 2) != "--") {
       return fail("unexpected argument " + Quote(arg) +
                   " (expected an option: --region, --interval-ms, --exit-with, "
-                  "--log-file, --log-level or --help)");
+                  "--log-file, --log-level, --metrics-address or --help)");
     }
     std::string_view name = arg;
     std::string_view value;
@@ -66,11 +73,12 @@ LimiterArgs ParseLimiterArgs(int argc, char** argv) {
       has_value = true;
     }
     const bool known = name == "--region" || name == "--interval-ms" ||
-                       name == "--exit-with" || name == "--log-file" || name == "--log-level";
+                       name == "--exit-with" || name == "--log-file" || name == "--log-level" ||
+                       name == "--metrics-address";
     if (!known) {
       return fail("unknown option " + Quote(name) +
                   " (expected --region, --interval-ms, --exit-with, --log-file, "
-                  "--log-level or --help)");
+                  "--log-level, --metrics-address or --help)");
     }
     if (!has_value) {
       if (i + 1 >= argc) return fail(std::string(name) + " needs a value");
@@ -109,6 +117,14 @@ LimiterArgs ParseLimiterArgs(int argc, char** argv) {
                     "): expected 0 (errors), 1-2 (warnings), 3 (info) or 4 (debug)");
       }
       o.log_level = static_cast<int>(r.value);
+    } else if (name == "--metrics-address") {
+      MetricsEndpoint endpoint;
+      std::string why;
+      if (!ParseMetricsAddress(value, &endpoint, &why)) {
+        return fail("bad value " + Quote(value) + " for --metrics-address (" + why +
+                    "): expected PORT, HOST:PORT, [IPV6]:PORT or off");
+      }
+      o.metrics_address = std::string(value);
     }
   }
   result.ok = true;

@@ -1,7 +1,8 @@
 // Command line of vslice-limiter.
 //
 //   vslice-limiter [--region PATH] [--interval-ms N] [--exit-with PID]
-//                  [--log-file PATH] [--log-level N] [--help]
+//                  [--log-file PATH] [--log-level N] [--metrics-address ADDR]
+//                  [--help]
 //
 // Every option also accepts the --name=value form. Parsing never exits: it
 // returns either the options or one line saying what is wrong (the argument,
@@ -29,6 +30,9 @@ struct LimiterOptions {
   std::string log_file;
   // -1: info, or more verbose when VSLICE_LOG_LEVEL / LIBCUDA_LOG_LEVEL asks.
   int log_level = -1;
+  // --metrics-address as given (validated): "off", "PORT", "HOST:PORT",
+  // "[IPV6]:PORT". Empty: not given (VSLICE_METRICS_ADDRESS, else off).
+  std::string metrics_address;
   bool help = false;
 };
 

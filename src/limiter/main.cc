@@ -23,7 +23,13 @@
 #include "limiter/compute_arbiter.h"
 #include "limiter/limiter.h"
 #include "limiter/limiter_options.h"
+#include "limiter/metrics.h"
+#include "limiter/metrics_server.h"
 #include "limiter/process_liveness.h"
+
+#ifndef VSLICE_VERSION
+#define VSLICE_VERSION "unknown"
+#endif
 
 namespace vslice::limiter {
 namespace {
@@ -118,6 +124,34 @@ int Main(int argc, char** argv) {
   Log(LogLevel::kInfo, "limiter pid %d, pass every %d ms%s", static_cast<int>(getpid()),
       cli.interval_ms, cli.exit_with != 0 ? ", exits with its --exit-with process" : "");
 
+  // Metrics: --metrics-address, else VSLICE_METRICS_ADDRESS, else off. A
+  // malformed variable or an address that cannot be bound is logged and
+  // leaves the limiter running without metrics: reaping matters more.
+  MetricsEndpoint endpoint;
+  if (!cli.metrics_address.empty()) {
+    std::string why;
+    ParseMetricsAddress(cli.metrics_address, &endpoint, &why);  // validated by the parser
+  } else if (const char* env_address = std::getenv("VSLICE_METRICS_ADDRESS");
+             env_address != nullptr && *env_address != '\0') {
+    std::string why;
+    if (!ParseMetricsAddress(env_address, &endpoint, &why)) {
+      Log(LogLevel::kError, "bad value '%s' for VSLICE_METRICS_ADDRESS (%s): expected PORT, "
+          "HOST:PORT, [IPV6]:PORT or off; metrics are off", env_address, why.c_str());
+      endpoint = MetricsEndpoint{};
+    }
+  }
+  MetricsCollector collector(*limiter.region().layout(), PodName(region_path), region_path,
+                             VSLICE_VERSION);
+  MetricsServer metrics;
+  if (endpoint.enabled) {
+    std::string why;
+    if (metrics.Start(endpoint, &collector, &why)) {
+      Log(LogLevel::kInfo, "serving metrics at %s", metrics.url().c_str());
+    } else {
+      Log(LogLevel::kError, "%s; metrics are off", why.c_str());
+    }
+  }
+
   // Node-wide arbitration needs the registry; without one (or when it is
   // unusable) the pod still gets its cap, arbitrated alone.
   NodeRegistry registry;
@@ -158,6 +192,7 @@ int Main(int argc, char** argv) {
       break;
     }
   }
+  metrics.Stop();
   stop_arbiter.store(true);
   arbiter_thread.join();
   if (pod >= 0) registry.Leave(pod);

@@ -14,6 +14,11 @@
 //   totalmem          cuDeviceTotalMem: "totalmem T".
 //   nvml              NVML (dlopen'd) memory of device 0: "nvml total=T used=U free=F".
 //   nvml_v2           the same through nvmlDeviceGetMemoryInfo_v2.
+//   nvml_util         nvmlDeviceGetUtilizationRates of device 0:
+//                     "nvml_util gpu=G memory=M -> R".
+//   nvml_procs[:V]    nvmlDeviceGetComputeRunningProcesses (V: v1, v2 or v3,
+//                     default v3) of device 0, asking for the count first:
+//                     "nvml_procs V count=N PID:BYTES ... -> R".
 //   fill:SIZE         allocate SIZE-byte blocks until refused: "fill N blocks BYTES bytes -> R".
 //   reset             cuDevicePrimaryCtxReset (frees everything), then retain
 //                     the primary context again: "reset -> R".
@@ -25,11 +30,33 @@
 //   spin:MS           launch kernels back to back for MS ms, then wait for them:
 //                     "spin kernels=N elapsed_us=E" (the simulator's kernels
 //                     take VSLICE_SIM_KERNEL_US each).
+//   churn_threads:THREADS:MS:SEED
+//                     THREADS threads, each allocating (cuMemAlloc / cuMemAllocManaged,
+//                     random sizes from 4 KiB to 64 MiB) and freeing at random for MS
+//                     ms: "churn_threads threads=T ops=N refused=R failures=F elapsed_us=E".
+//   fork:exec|noexec  fork; the child either execs this probe ("alloc:mem:64m info"),
+//                     or, without exec, calls the driver (which refuses every call
+//                     with CUDA_ERROR_NOT_INITIALIZED in a forked child) and exits:
+//                     "fork child alloc -> R info -> R free -> R sync -> R", then the
+//                     parent prints "fork MODE child exit=S".
+//   launch:N          launch N kernels without waiting for them: "launch kernels=N failures=F".
+//   sync              cuCtxSynchronize: "sync -> R".
+//   ctx_threads:THREADS:ITERATIONS
+//                     each thread creates a context, allocates in it, launches a kernel
+//                     and destroys it, ITERATIONS times: "ctx_threads threads=T
+//                     iterations=I failures=F".
+//   on_signal:exit|return
+//                     SIGTERM and SIGINT print "signal N"; then exit at once (exit) or
+//                     carry on (return).
 // Exit status: 0 when every step could be carried out (a refused allocation
 // is a result, not a failure), 1 on a setup error.
 #include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -83,6 +110,8 @@ CUresult cuMipmappedArrayCreate(CUmipmappedArray*, const CUDA_ARRAY3D_DESCRIPTOR
 CUresult cuMipmappedArrayDestroy(CUmipmappedArray);
 CUresult cuMemGetInfo_v2(size_t*, size_t*);
 CUresult cuDeviceTotalMem_v2(size_t*, CUdevice);
+CUresult cuCtxCreate_v2(CUcontext*, unsigned, CUdevice);
+CUresult cuCtxDestroy_v2(CUcontext);
 }
 
 namespace {
@@ -338,6 +367,205 @@ bool NvmlMemory(bool v2) {
 
 }  // namespace
 
+// Helpers of the steps added for the fault and stress tests (tests/faults,
+// tests/stress).
+namespace {
+
+std::vector<std::string> SplitColons(const std::string& text) {
+  std::vector<std::string> parts;
+  std::string::size_type start = 0;
+  for (;;) {
+    const auto colon = text.find(':', start);
+    parts.push_back(text.substr(start, colon == std::string::npos ? std::string::npos
+                                                                  : colon - start));
+    if (colon == std::string::npos) return parts;
+    start = colon + 1;
+  }
+}
+
+CUfunction ProbeKernel() {
+  CUmodule module = nullptr;
+  CUfunction kernel = nullptr;
+  static const char kImage[] = "vslice probe kernel image";
+  if (cuModuleLoadData(&module, kImage) != CUDA_SUCCESS ||
+      cuModuleGetFunction(&kernel, module, "spin") != CUDA_SUCCESS) {
+    return nullptr;
+  }
+  return kernel;
+}
+
+// Threads allocating and freeing at random; every thread works in `context`.
+void ChurnThreads(const Api& api, CUcontext context, int threads, long ms, unsigned long long seed) {
+  std::atomic<unsigned long long> ops{0}, refused{0}, failures{0};
+  const auto start = std::chrono::steady_clock::now();
+  const auto end = start + std::chrono::milliseconds(ms);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      if (cuCtxSetCurrent(context) != CUDA_SUCCESS) {
+        failures.fetch_add(1);
+        return;
+      }
+      std::mt19937_64 rng(seed * 1000003ull + static_cast<unsigned long long>(t));
+      std::vector<CUdeviceptr> live;
+      unsigned long long my_ops = 0, my_refused = 0, my_failures = 0;
+      for (;;) {
+        if ((my_ops & 15) == 0 && std::chrono::steady_clock::now() >= end) break;
+        if (!live.empty() && (rng() % 2 == 0 || live.size() >= 16)) {
+          const size_t at = rng() % live.size();
+          if (api.mem_free(live[at]) != CUDA_SUCCESS) ++my_failures;
+          live[at] = live.back();
+          live.pop_back();
+        } else {
+          // Log-uniform from 4 KiB to 64 MiB, not a multiple of anything.
+          const size_t bytes = (size_t{1} << (12 + rng() % 15)) + rng() % 4096;
+          CUdeviceptr p = 0;
+          const CUresult r = rng() % 4 == 0 ? api.mem_alloc_managed(&p, bytes, 1)
+                                            : api.mem_alloc(&p, bytes);
+          if (r == CUDA_SUCCESS) {
+            live.push_back(p);
+          } else if (r == CUDA_ERROR_OUT_OF_MEMORY) {
+            ++my_refused;
+          } else {
+            ++my_failures;
+          }
+        }
+        ++my_ops;
+      }
+      for (CUdeviceptr p : live) {
+        if (api.mem_free(p) != CUDA_SUCCESS) ++my_failures;
+      }
+      ops.fetch_add(my_ops);
+      refused.fetch_add(my_refused);
+      failures.fetch_add(my_failures);
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  std::printf("churn_threads threads=%d ops=%llu refused=%llu failures=%llu elapsed_us=%lld\n",
+              threads, ops.load(), refused.load(), failures.load(), static_cast<long long>(us));
+}
+
+// Threads creating a context, allocating and launching in it, destroying it.
+void ContextThreads(const Api& api, CUdevice device, int threads, int iterations) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < iterations; ++i) {
+        CUcontext context = nullptr;
+        if (cuCtxCreate_v2(&context, 0, device) != CUDA_SUCCESS) {
+          failures.fetch_add(1);
+          continue;
+        }
+        CUdeviceptr p[3] = {};
+        for (CUdeviceptr& q : p) {
+          if (api.mem_alloc(&q, 1u << 20) != CUDA_SUCCESS) failures.fetch_add(1);
+        }
+        // One freed by hand, two left for the context's destruction to free.
+        if (p[0] != 0 && api.mem_free(p[0]) != CUDA_SUCCESS) failures.fetch_add(1);
+        CUfunction kernel = ProbeKernel();
+        if (kernel == nullptr ||
+            cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr) != CUDA_SUCCESS) {
+          failures.fetch_add(1);
+        }
+        if (cuCtxDestroy_v2(context) != CUDA_SUCCESS) failures.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  std::printf("ctx_threads threads=%d iterations=%d failures=%d\n", threads, iterations,
+              failures.load());
+}
+
+volatile sig_atomic_t g_exit_on_signal = 0;
+
+void OnSignal(int signal) {
+  char line[32];
+  int n = 0;
+  const char prefix[] = "signal ";
+  for (const char* c = prefix; *c != '\0'; ++c) line[n++] = *c;
+  if (signal >= 10) line[n++] = static_cast<char>('0' + signal / 10);
+  line[n++] = static_cast<char>('0' + signal % 10);
+  line[n++] = '\n';
+  ssize_t ignored = write(1, line, static_cast<size_t>(n));
+  (void)ignored;
+  if (g_exit_on_signal) _exit(0);
+}
+
+// NVML's utilization and process queries, with the layouts of nvml.h.
+struct ProbeUtilization {
+  unsigned gpu;
+  unsigned memory;
+};
+struct ProbeProcessV1 {
+  unsigned pid;
+  unsigned long long usedGpuMemory;
+};
+struct ProbeProcessV2 {
+  unsigned pid;
+  unsigned long long usedGpuMemory;
+  unsigned gpuInstanceId;
+  unsigned computeInstanceId;
+};
+
+bool NvmlDevice0(void** nvml, nvmlDevice_t* device) {
+  *nvml = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (*nvml == nullptr) return false;
+  auto init = reinterpret_cast<nvmlInit_t>(dlsym(*nvml, "nvmlInit_v2"));
+  auto handle_by_index = reinterpret_cast<nvmlDeviceGetHandleByIndex_t>(
+      dlsym(*nvml, "nvmlDeviceGetHandleByIndex_v2"));
+  return init != nullptr && handle_by_index != nullptr && init() == NVML_SUCCESS &&
+         handle_by_index(0, device) == NVML_SUCCESS;
+}
+
+bool NvmlUtilization() {
+  void* nvml = nullptr;
+  nvmlDevice_t device = nullptr;
+  if (!NvmlDevice0(&nvml, &device)) {
+    std::printf("nvml unavailable\n");
+    return nvml == nullptr;
+  }
+  using Fn = int (*)(nvmlDevice_t, ProbeUtilization*);
+  auto get = reinterpret_cast<Fn>(dlsym(nvml, "nvmlDeviceGetUtilizationRates"));
+  ProbeUtilization u{};
+  const int r = get ? get(device, &u) : -1;
+  std::printf("nvml_util gpu=%u memory=%u -> %d\n", u.gpu, u.memory, r);
+  return true;
+}
+
+template <typename Info>
+bool NvmlProcesses(const char* symbol, const std::string& version) {
+  void* nvml = nullptr;
+  nvmlDevice_t device = nullptr;
+  if (!NvmlDevice0(&nvml, &device)) {
+    std::printf("nvml unavailable\n");
+    return nvml == nullptr;
+  }
+  using Fn = int (*)(nvmlDevice_t, unsigned*, Info*);
+  auto get = reinterpret_cast<Fn>(dlsym(nvml, symbol));
+  if (get == nullptr) {
+    std::printf("nvml_procs %s unavailable\n", version.c_str());
+    return true;
+  }
+  // As applications do: ask for the count, then for the entries.
+  unsigned count = 0;
+  int r = get(device, &count, nullptr);
+  std::vector<Info> infos(count + 4);
+  unsigned capacity = static_cast<unsigned>(infos.size());
+  if (r == NVML_SUCCESS || r == NVML_ERROR_INSUFFICIENT_SIZE) r = get(device, &capacity, infos.data());
+  std::printf("nvml_procs %s count=%u", version.c_str(), capacity);
+  for (unsigned i = 0; i < capacity && i < infos.size(); ++i) {
+    std::printf(" %u:%llu", infos[i].pid, infos[i].usedGpuMemory);
+  }
+  std::printf(" -> %d\n", r);
+  return true;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::string route = "direct";
@@ -397,6 +625,23 @@ int main(int argc, char** argv) {
       std::printf("totalmem %zu -> %d\n", total, tr);
     } else if (verb == "nvml" || verb == "nvml_v2") {
       if (!NvmlMemory(verb == "nvml_v2")) return 1;
+    } else if (verb == "nvml_util") {
+      if (!NvmlUtilization()) return 1;
+    } else if (verb == "nvml_procs") {
+      const std::string version = rest.empty() ? "v3" : rest;
+      bool ok = false;
+      if (version == "v1") {
+        ok = NvmlProcesses<ProbeProcessV1>("nvmlDeviceGetComputeRunningProcesses", version);
+      } else if (version == "v2" || version == "v3") {
+        ok = NvmlProcesses<ProbeProcessV2>(
+            version == "v2" ? "nvmlDeviceGetComputeRunningProcesses_v2"
+                            : "nvmlDeviceGetComputeRunningProcesses_v3",
+            version);
+      } else {
+        std::fprintf(stderr, "probe: bad step %s\n", step.c_str());
+        return 1;
+      }
+      if (!ok) return 1;
     } else if (verb == "fill") {
       unsigned long long block = 0;
       if (!ParseSize(rest, &block) || block == 0) return 1;
@@ -469,6 +714,75 @@ int main(int argc, char** argv) {
       }
       for (CUdeviceptr p : live) probe.api().mem_free(p);
       std::printf("churn ops=%llu refused=%llu\n", ops, refused);
+    } else if (verb == "churn_threads") {
+      const auto parts = SplitColons(rest);
+      if (parts.size() != 3) {
+        std::fprintf(stderr, "probe: bad step %s\n", step.c_str());
+        return 1;
+      }
+      ChurnThreads(probe.api(), context, std::atoi(parts[0].c_str()), std::atol(parts[1].c_str()),
+                   std::stoull(parts[2]));
+    } else if (verb == "fork") {
+      std::fflush(stdout);
+      const pid_t child = fork();
+      if (child < 0) {
+        std::fprintf(stderr, "probe: fork failed\n");
+        return 1;
+      }
+      if (child == 0) {
+        if (rest == "exec") {
+          execl("/proc/self/exe", argv[0], "alloc:mem:64m", "info", static_cast<char*>(nullptr));
+          _exit(127);
+        }
+        CUdeviceptr p = 0;
+        const CUresult a = probe.api().mem_alloc(&p, 64u << 20);
+        size_t free_bytes = 0, total = 0;
+        const CUresult in = probe.api().mem_get_info(&free_bytes, &total);
+        // The parent's allocation: the child must not give its bytes back.
+        CUresult f = CUDA_ERROR_INVALID_VALUE;
+        for (Held& h : probe.held()) {
+          if (h.live) {
+            f = probe.Free(h);
+            break;
+          }
+        }
+        const CUresult sy = cuCtxSynchronize();
+        std::printf("fork child alloc -> %d info -> %d free -> %d sync -> %d\n", a, in, f, sy);
+        std::fflush(stdout);
+        std::exit(0);  // destructors and atexit handlers run, as in an application
+      }
+      int status = 0;
+      while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+      }
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      std::printf("fork %s child exit=%d\n", rest.c_str(), code);
+    } else if (verb == "launch") {
+      const long n = std::atol(rest.c_str());
+      CUfunction kernel = ProbeKernel();
+      long failures = kernel == nullptr ? 1 : 0;
+      for (long k = 0; k < n && kernel != nullptr; ++k) {
+        if (cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr) != CUDA_SUCCESS) {
+          ++failures;
+        }
+      }
+      std::printf("launch kernels=%ld failures=%ld\n", n, failures);
+    } else if (verb == "sync") {
+      std::printf("sync -> %d\n", cuCtxSynchronize());
+    } else if (verb == "ctx_threads") {
+      const auto parts = SplitColons(rest);
+      if (parts.size() != 2) {
+        std::fprintf(stderr, "probe: bad step %s\n", step.c_str());
+        return 1;
+      }
+      ContextThreads(probe.api(), device, std::atoi(parts[0].c_str()), std::atoi(parts[1].c_str()));
+      cuCtxSetCurrent(context);
+    } else if (verb == "on_signal") {
+      g_exit_on_signal = rest == "exit" ? 1 : 0;
+      struct sigaction action {};
+      action.sa_handler = &OnSignal;
+      sigemptyset(&action.sa_mask);
+      sigaction(SIGTERM, &action, nullptr);
+      sigaction(SIGINT, &action, nullptr);
     } else {
       std::fprintf(stderr, "probe: unknown step %s\n", step.c_str());
       return 1;
