@@ -13,6 +13,9 @@ namespace vslice {
 void FutexWait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::int64_t timeout_ns);
 // Wakes every process and thread sleeping on `word`.
 void FutexWakeAll(std::atomic<std::uint32_t>& word);
+// The same on a signed word (the kernel compares the 32 bits).
+void FutexWait(std::atomic<std::int32_t>& word, std::int32_t expected, std::int64_t timeout_ns);
+void FutexWakeAll(std::atomic<std::int32_t>& word);
 
 std::uint64_t MonotonicNowNs();
 

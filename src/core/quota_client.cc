@@ -84,7 +84,7 @@ void QuotaClient::Init(const Options& options) {
   for (int d = 0; d < kMaxDevices; ++d) {
     const std::uint64_t in_region = region_.quota(d);
     if (in_region != options_.memory_limit[d] && options_.memory_limit[d] != kNoLimit) {
-      Log(LogLevel::kWarning,
+      Log(LogLevel::kInfo,
           "device %d: the pod region %s holds a quota of %llu bytes, the environment asks for "
           "%llu; keeping the region's",
           d, options_.region_path, static_cast<unsigned long long>(in_region),
@@ -129,9 +129,14 @@ bool QuotaClient::ChargeWithReap(int slot, int device, std::uint64_t bytes, bool
     if (!region_.ChargeContextOnce(slot, device, options_.context_reserve)) return false;
     return context_only || region_.Reserve(slot, device, bytes);
   };
+  const std::uint64_t seen = region_.used(device);
   if (attempt()) return true;
   // The pod looks full: memory of processes that died may still be charged.
-  if (region_.ReapDeadProcesses() > 0 && attempt()) return true;
+  // Another reaper (the limiter, or a process that found the pod full at the
+  // same moment) may be returning it: ReapDeadProcesses then waits for it,
+  // and the charge is tried again if the ledger moved meanwhile.
+  const int reaped = region_.ReapDeadProcesses();
+  if ((reaped > 0 || region_.used(device) != seen) && attempt()) return true;
   ReportRefusal(device, bytes);
   return false;
 }

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "core/futex.h"
 #include "core/log.h"
@@ -59,7 +60,23 @@ void ComputeArbiter::Run(const std::atomic<bool>& stop) {
     const std::uint64_t now = MonotonicNowNs();
     Pass(now, now - last);
     last = now;
-    SleepNs(kPassIntervalNs);
+    // Waiting for a device another pod holds: sleep on its holder word, so
+    // the hand-over costs a wake-up, not the rest of a pass interval.
+    std::atomic<std::int32_t>* holder = nullptr;
+    std::int32_t seen = kNoHolder;
+    for (const DeviceState& state : devices_) {
+      if (registry_ == nullptr || !state.wanted || state.holding || state.registry_device < 0) {
+        continue;
+      }
+      holder = &registry_->layout()->devices[state.registry_device].holder;
+      seen = holder->load();
+      break;
+    }
+    if (holder != nullptr && seen != kNoHolder) {
+      FutexWait(*holder, seen, kPassIntervalNs);
+    } else {
+      SleepNs(kPassIntervalNs);
+    }
   }
   ReleaseAll();
 }
@@ -146,11 +163,11 @@ void ComputeArbiter::PassDevice(int device, DeviceState& state, std::uint64_t no
   const int weight = static_cast<int>(std::clamp<std::uint32_t>(gate.weight.load(), 1, 1000));
   const bool capped = cap > 0;
 
+  // Launches of live processes only grow; a total that drops means a
+  // process was reaped, which is no sign of activity.
   const std::uint64_t launches = Launches(device);
-  if (launches != state.last_launches || gate.waiting.load() != 0) {
-    state.last_launches = launches;
-    state.last_activity = now;
-  }
+  if (launches > state.last_launches || gate.waiting.load() != 0) state.last_activity = now;
+  state.last_launches = launches;
   const bool busy = state.last_activity != 0 && now - state.last_activity < kIdleNs;
 
   // The cap's bucket: refilled at cap% of wall time, drained by the wall
@@ -187,6 +204,9 @@ void ComputeArbiter::PassDevice(int device, DeviceState& state, std::uint64_t no
 
   if (state.holding) {
     if (others_want && state.contended_since == 0) state.contended_since = now;
+    // Device time shows while the slot lasts (a pod alone may hold its slot
+    // for hours): the open time while the pod is busy, the drain at closing.
+    if (busy) ChargeDeviceTime(device, state, elapsed);
     const bool out_of_tokens = capped && state.tokens_ns <= 0;
     const bool slot_over = others_want && now - state.slot_start >= settings_.slot_ns;
     const bool idle = !busy && (others_want || capped);
@@ -278,10 +298,10 @@ void ComputeArbiter::Close(int device, DeviceState& state, int weight) {
   }
   const std::uint64_t drained_at = MonotonicNowNs();
   const std::uint64_t used = drained_at - state.slot_start;
+  ChargeDeviceTime(device, state, drained_at - closed_at);
   if (gate.compute_limit.load() > 0 && gate.compute_limit.load() < 100) {
     state.tokens_ns -= static_cast<double>(drained_at - closed_at);
   }
-  gate.device_time_ns.fetch_add(used, std::memory_order_relaxed);
   Log(LogLevel::kDebug, "device %d: slot of %.2f ms (drain %.2f ms), tokens %.2f ms", device,
       used / 1e6, (drained_at - closed_at) / 1e6, state.tokens_ns / 1e6);
   const std::uint64_t contended =
@@ -293,10 +313,19 @@ void ComputeArbiter::Close(int device, DeviceState& state, int weight) {
     RegistryLayout& reg = *registry_->layout();
     RegistryPodDevice& entry = reg.pods[pod_].devices[state.registry_device];
     entry.virtual_time.store(state.virtual_time);
-    entry.device_time_ns.fetch_add(used, std::memory_order_relaxed);
     std::int32_t me = pod_;
     RegistryDevice& dev = reg.devices[state.registry_device];
     if (dev.holder.compare_exchange_strong(me, kNoHolder)) dev.handoffs.fetch_add(1);
+    // Wake the limiters waiting for the device (ComputeArbiter::Run).
+    FutexWakeAll(dev.holder);
+  }
+}
+
+void ComputeArbiter::ChargeDeviceTime(int device, const DeviceState& state, std::uint64_t ns) {
+  region_.layout()->gates[device].device_time_ns.fetch_add(ns, std::memory_order_relaxed);
+  if (registry_ != nullptr && state.registry_device >= 0) {
+    registry_->layout()->pods[pod_].devices[state.registry_device].device_time_ns.fetch_add(
+        ns, std::memory_order_relaxed);
   }
 }
 

@@ -79,6 +79,7 @@ class ComputeArbiter {
   bool PeerAlive(int p) const;
   void Open(int device, DeviceState& state, std::uint64_t now, bool bounded);
   void Close(int device, DeviceState& state, int weight);
+  void ChargeDeviceTime(int device, const DeviceState& state, std::uint64_t ns);
   void Publish(int device, const DeviceState& state, bool wants, int cap, int weight);
   void ReleaseAll();
 

@@ -145,6 +145,15 @@ void Limiter::Reap() {
       per_device.empty() ? "" : " (", per_device.c_str(), per_device.empty() ? "" : ")");
 }
 
+int Limiter::ActiveProcesses() const {
+  int active = 0;
+  for (const ProcessSlot& slot : region_.layout()->slots) {
+    active += slot.state.load(std::memory_order_relaxed) ==
+              static_cast<std::uint32_t>(SlotState::kActive);
+  }
+  return active;
+}
+
 void Limiter::Heartbeat() {
   region_.layout()->header.limiter_heartbeat_unix_ns.store(UnixNowNs());
 }

@@ -34,6 +34,8 @@ class Limiter {
   void Stop();
 
   PodRegion& region() { return region_; }
+  // Processes of the pod with a slot in the region.
+  int ActiveProcesses() const;
 
  private:
   void Reap();

@@ -27,6 +27,9 @@ constexpr char kUsage[] =
     "  --log-file PATH    append log lines to PATH (default: stderr)\n"
     "  --log-level N      0 errors, 2 warnings, 3 info, 4 debug (default 3, or\n"
     "                     higher when VSLICE_LOG_LEVEL / LIBCUDA_LOG_LEVEL says so)\n"
+    "  --exit-when-idle SECONDS\n"
+    "                     exit once the pod has had no process for SECONDS\n"
+    "  --detach           run in the background (the command returns at once)\n"
     "  --metrics-address ADDR\n"
     "                     serve Prometheus metrics at http://ADDR/metrics: PORT\n"
     "                     (127.0.0.1:PORT), HOST:PORT, [IPV6]:PORT or off; port 0\n"
@@ -59,10 +62,15 @@ LimiterArgs ParseLimiterArgs(int argc, char** argv) {
       o.help = true;
       continue;
     }
+    if (arg == "--detach") {
+      o.detach = true;
+      continue;
+    }
     if (arg.size() < 3 || arg.substr(0, 2) != "--") {
       return fail("unexpected argument " + Quote(arg) +
                   " (expected an option: --region, --interval-ms, --exit-with, "
-                  "--log-file, --log-level, --metrics-address or --help)");
+                  "--exit-when-idle, --detach, --log-file, --log-level, --metrics-address or "
+                  "--help)");
     }
     std::string_view name = arg;
     std::string_view value;
@@ -73,12 +81,13 @@ LimiterArgs ParseLimiterArgs(int argc, char** argv) {
       has_value = true;
     }
     const bool known = name == "--region" || name == "--interval-ms" ||
-                       name == "--exit-with" || name == "--log-file" || name == "--log-level" ||
+                       name == "--exit-with" || name == "--exit-when-idle" ||
+                       name == "--log-file" || name == "--log-level" ||
                        name == "--metrics-address";
     if (!known) {
       return fail("unknown option " + Quote(name) +
-                  " (expected --region, --interval-ms, --exit-with, --log-file, "
-                  "--log-level, --metrics-address or --help)");
+                  " (expected --region, --interval-ms, --exit-with, --exit-when-idle, "
+                  "--detach, --log-file, --log-level, --metrics-address or --help)");
     }
     if (!has_value) {
       if (i + 1 >= argc) return fail(std::string(name) + " needs a value");
@@ -110,6 +119,13 @@ LimiterArgs ParseLimiterArgs(int argc, char** argv) {
                     "): expected a process id (a whole number from 1)");
       }
       o.exit_with = static_cast<pid_t>(r.value);
+    } else if (name == "--exit-when-idle") {
+      IntResult r = ParseIntInRangeWithReason(value, 1, 86400);
+      if (!r.ok) {
+        return fail("bad value " + Quote(value) + " for --exit-when-idle (" + r.why +
+                    "): expected a whole number of seconds from 1 to 86400");
+      }
+      o.exit_when_idle_s = static_cast<int>(r.value);
     } else if (name == "--log-level") {
       IntResult r = ParseIntInRangeWithReason(value, 0, 4);
       if (!r.ok) {

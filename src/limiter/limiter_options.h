@@ -1,8 +1,8 @@
 // Command line of vslice-limiter.
 //
 //   vslice-limiter [--region PATH] [--interval-ms N] [--exit-with PID]
-//                  [--log-file PATH] [--log-level N] [--metrics-address ADDR]
-//                  [--help]
+//                  [--exit-when-idle SECONDS] [--detach] [--log-file PATH]
+//                  [--log-level N] [--metrics-address ADDR] [--help]
 //
 // Every option also accepts the --name=value form. Parsing never exits: it
 // returns either the options or one line saying what is wrong (the argument,
@@ -26,6 +26,12 @@ struct LimiterOptions {
   int interval_ms = kDefaultIntervalMs;
   // 0: run until signalled.
   pid_t exit_with = 0;
+  // Exit once the pod has had no process for this long; 0: never. A limiter
+  // the interceptor started on its own uses it (core/limiter_launcher.h).
+  int exit_when_idle_s = 0;
+  // Fork into the background once the command line is checked: the parent
+  // exits 0 at once, so whoever started the limiter has nothing to wait for.
+  bool detach = false;
   // Empty: stderr.
   std::string log_file;
   // -1: info, or more verbose when VSLICE_LOG_LEVEL / LIBCUDA_LOG_LEVEL asks.

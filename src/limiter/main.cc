@@ -95,6 +95,18 @@ int Main(int argc, char** argv) {
   SetLogLevel(level);
   LogOptionErrors(env);
 
+  if (cli.detach) {
+    // The first process returns at once; the second runs the limiter. Its
+    // session and signal mask are the starter's business (core/
+    // limiter_launcher.cc starts it in a session of its own).
+    const pid_t child = fork();
+    if (child < 0) {
+      Log(LogLevel::kError, "cannot detach: %s", std::strerror(errno));
+      return 1;
+    }
+    if (child > 0) _exit(0);
+  }
+
   signal(SIGPIPE, SIG_IGN);  // a closed log pipe must not kill the limiter
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -176,12 +188,22 @@ int Main(int argc, char** argv) {
 
   const std::uint64_t interval_ns = static_cast<std::uint64_t>(cli.interval_ms) * 1'000'000ull;
   std::uint64_t next = MonotonicNs();
+  std::uint64_t last_busy = next;
   for (;;) {
     limiter.RunPass();
     if (cli.exit_with != 0 && !ProcessAlive(cli.exit_with)) {
       Log(LogLevel::kInfo, "process %d (--exit-with) is gone; exiting",
           static_cast<int>(cli.exit_with));
       break;
+    }
+    if (cli.exit_when_idle_s > 0) {
+      const std::uint64_t now = MonotonicNs();
+      if (limiter.ActiveProcesses() > 0) {
+        last_busy = now;
+      } else if (now - last_busy > static_cast<std::uint64_t>(cli.exit_when_idle_s) * 1'000'000'000ull) {
+        Log(LogLevel::kInfo, "the pod has had no process for %d s; exiting", cli.exit_when_idle_s);
+        break;
+      }
     }
     next += interval_ns;
     const std::uint64_t now = MonotonicNs();

@@ -178,6 +178,23 @@ TEST(ComputeTest, ARestartedLimiterAdoptsTheRunningPod) {
   EXPECT_EQ(region.layout()->header.compute_managed.load(), 1u);
 }
 
+TEST(ComputeTest, WithoutALimiterTheFirstProcessStartsOne) {
+  // HAMi's device plugin starts no limiter: only the environment says cap.
+  Scratch scratch;
+  const double native = NativeRate(scratch);
+  Pod pod(scratch, "hami", {{"CUDA_DEVICE_SM_LIMIT", "30"}}, /*registry=*/false);
+  const double share = SpinRate(pod.Spin(3000)->Wait()) / native;
+  PodRegion region;
+  char error[256];
+  ASSERT_TRUE(region.OpenExisting(pod.region().c_str(), error, sizeof error)) << error;
+  const int limiter = region.layout()->header.limiter_pid.load();
+  ASSERT_GT(limiter, 0) << "no limiter registered in the region";
+  EXPECT_TRUE(region.LimiterAlive());
+  // The limiter starts with the first CUDA call; the cap holds from then on.
+  EXPECT_NEAR(share, 0.30, 0.05);
+  kill(limiter, SIGTERM);
+}
+
 TEST(ComputeTest, SetChangesTheCapOfARunningPod) {
   Scratch scratch;
   const double native = NativeRate(scratch);
