@@ -1,31 +1,16 @@
 #include "cli/region_snapshot.h"
 
-#include <time.h>
-
+#include "core/clock.h"
 #include "core/region_layout.h"
 
 namespace vslice::cli {
-
-namespace {
-
-std::uint64_t ClockNs(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
-
-std::uint64_t UnixNowNs() { return ClockNs(CLOCK_REALTIME); }
-std::uint64_t MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
 
 RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
   const RegionLayout& layout = *region.layout();
   RegionSnapshot s;
   s.path = path;
   s.now_unix_ns = UnixNowNs();
-  s.now_mono_ns = MonotonicNs();
+  s.now_mono_ns = MonotonicNowNs();
   s.compute_managed = layout.header.compute_managed.load() != 0;
   s.created_unix_ns = layout.header.created_unix_ns.load();
   s.limiter_pid = layout.header.limiter_pid.load();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/options.h"
 #include "core/pod_region.h"
 
@@ -110,8 +111,6 @@ RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path);
 // both snapshots.
 void ComputeRates(const RegionSnapshot& before, RegionSnapshot* after);
 
-std::uint64_t UnixNowNs();
-std::uint64_t MonotonicNs();
 
 }  // namespace vslice::cli
 

@@ -71,7 +71,7 @@ RegistrySnapshot RegistryReader::Snapshot() const {
   RegistrySnapshot s;
   s.path = path_;
   s.now_unix_ns = UnixNowNs();
-  s.now_mono_ns = MonotonicNs();
+  s.now_mono_ns = MonotonicNowNs();
   if (layout_ == nullptr) return s;
   const RegistryLayout& reg = *layout_;
   s.created_unix_ns = reg.header.created_unix_ns.load();

@@ -36,11 +36,4 @@ void FutexWait(std::atomic<std::int32_t>& word, std::int32_t expected, std::int6
 
 void FutexWakeAll(std::atomic<std::int32_t>& word) { WakeAll(&word); }
 
-std::uint64_t MonotonicNowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 }  // namespace vslice

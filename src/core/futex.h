@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/clock.h"  // MonotonicNowNs, for deadlines of waits
+
 namespace vslice {
 
 // Sleeps while `word` holds `expected`, at most `timeout_ns`; may return
@@ -16,8 +18,6 @@ void FutexWakeAll(std::atomic<std::uint32_t>& word);
 // The same on a signed word (the kernel compares the 32 bits).
 void FutexWait(std::atomic<std::int32_t>& word, std::int32_t expected, std::int64_t timeout_ns);
 void FutexWakeAll(std::atomic<std::int32_t>& word);
-
-std::uint64_t MonotonicNowNs();
 
 }  // namespace vslice
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/clock.h"
 #include "core/shared_file.h"
 
 namespace vslice {
@@ -22,10 +23,7 @@ void InitialiseRegistry(void* map, const void*) {
   h.total_bytes = kLayoutBytes;
   h.max_pods = kRegistryPods;
   h.max_devices = kRegistryDevices;
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  h.created_unix_ns.store(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-                          static_cast<std::uint64_t>(ts.tv_nsec));
+  h.created_unix_ns.store(UnixNowNs());
   for (RegistryDevice& d : layout->devices) d.holder.store(kNoHolder);
   std::atomic_thread_fence(std::memory_order_release);
   h.magic = kRegistryMagic;  // last: a registry with a magic is complete

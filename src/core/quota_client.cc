@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 
+#include "core/clock.h"
 #include "core/limiter_launcher.h"
 #include "core/log.h"
 
@@ -30,13 +31,6 @@ QuotaClient* Instance() { return std::launder(reinterpret_cast<QuotaClient*>(g_s
 
 void ChildAfterFork() {
   if (g_init_state.load(std::memory_order_acquire) == kDone) Instance()->AfterFork();
-}
-
-std::uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 }  // namespace
@@ -198,7 +192,7 @@ QuotaClient::DeviceView QuotaClient::View(int device) {
   if (!enforcing_ || device < 0 || device >= kMaxDevices) return {false, kNoLimit, 0};
   if (fail_closed_reason_[0] != '\0') return {true, 0, 0};
   if (!region_.is_open()) return {false, kNoLimit, 0};
-  const std::uint64_t now = MonotonicNs();
+  const std::uint64_t now = MonotonicNowNs();
   std::uint64_t last = last_reap_ns_.load(std::memory_order_relaxed);
   if (now - last > kQueryReapIntervalNs &&
       last_reap_ns_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {

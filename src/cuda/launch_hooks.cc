@@ -2,7 +2,7 @@
 // pod's compute gate (src/core/compute_gate.h). Memory copies and sets are
 // not gated: they run on copy engines, not on the SMs the gate shares.
 #include "core/compute_gate.h"
-#include "core/futex.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "cuda/charge.h"
 #include "cuda/contexts.h"

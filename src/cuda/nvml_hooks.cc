@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/clock.h"
 #include "core/futex.h"
 #include "core/quota_client.h"
 #include "cuda/entry_points.h"

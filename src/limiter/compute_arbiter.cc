@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "core/clock.h"
 #include "core/futex.h"
 #include "core/log.h"
 
@@ -22,13 +23,6 @@ constexpr std::uint64_t kVirtualTimeScale = 1024;
 void SleepNs(std::uint64_t ns) {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000ull), static_cast<long>(ns % 1'000'000'000ull)};
   nanosleep(&ts, nullptr);
-}
-
-std::uint64_t UnixNowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 bool Active(const ProcessSlot& slot) {

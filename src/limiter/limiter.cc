@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "limiter/process_liveness.h"
 
@@ -49,13 +50,6 @@ std::string QuotaSummary(const std::uint64_t (&quota)[kMaxDevices]) {
 }
 
 }  // namespace
-
-std::uint64_t UnixNowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 bool Limiter::Start(const std::string& path, const std::uint64_t (&quotas)[kMaxDevices],
                     std::string* error) {

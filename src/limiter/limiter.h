@@ -47,8 +47,6 @@ class Limiter {
   pid_t pid_ = 0;
 };
 
-// CLOCK_REALTIME in nanoseconds since the epoch (the heartbeat's clock).
-std::uint64_t UnixNowNs();
 
 }  // namespace vslice::limiter
 

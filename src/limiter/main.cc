@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/log.h"
+#include "core/clock.h"
 #include "core/node_registry.h"
 #include "core/options.h"
 #include "limiter/compute_arbiter.h"
@@ -34,18 +35,11 @@
 namespace vslice::limiter {
 namespace {
 
-std::uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 // Waits until `deadline_ns` (CLOCK_MONOTONIC) or until one of `signals`
 // arrives. Returns the signal, or 0 at the deadline.
 int SleepUntil(std::uint64_t deadline_ns, const sigset_t& signals) {
   for (;;) {
-    const std::uint64_t now = MonotonicNs();
+    const std::uint64_t now = MonotonicNowNs();
     if (now >= deadline_ns) return 0;
     const std::uint64_t left = deadline_ns - now;
     timespec timeout{static_cast<time_t>(left / 1'000'000'000ull),
@@ -187,7 +181,7 @@ int Main(int argc, char** argv) {
   std::thread arbiter_thread([&] { arbiter.Run(stop_arbiter); });
 
   const std::uint64_t interval_ns = static_cast<std::uint64_t>(cli.interval_ms) * 1'000'000ull;
-  std::uint64_t next = MonotonicNs();
+  std::uint64_t next = MonotonicNowNs();
   std::uint64_t last_busy = next;
   for (;;) {
     limiter.RunPass();
@@ -197,7 +191,7 @@ int Main(int argc, char** argv) {
       break;
     }
     if (cli.exit_when_idle_s > 0) {
-      const std::uint64_t now = MonotonicNs();
+      const std::uint64_t now = MonotonicNowNs();
       if (limiter.ActiveProcesses() > 0) {
         last_busy = now;
       } else if (now - last_busy > static_cast<std::uint64_t>(cli.exit_when_idle_s) * 1'000'000'000ull) {
@@ -206,7 +200,7 @@ int Main(int argc, char** argv) {
       }
     }
     next += interval_ns;
-    const std::uint64_t now = MonotonicNs();
+    const std::uint64_t now = MonotonicNowNs();
     if (next < now) next = now;  // fell behind (suspended, overloaded): no burst of passes
     const int sig = SleepUntil(next, stop_signals);
     if (sig != 0) {

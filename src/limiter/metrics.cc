@@ -1,18 +1,13 @@
 #include "limiter/metrics.h"
 
+#include "core/clock.h"
+
 #include <time.h>
 
 #include <cstdio>
 
 namespace vslice::limiter {
 namespace {
-
-std::uint64_t RealtimeNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 bool Active(const ProcessSlot& slot) {
   return slot.state.load() == static_cast<std::uint32_t>(SlotState::kActive);
@@ -159,7 +154,7 @@ std::string MetricsCollector::Render() {
   }
   const std::uint64_t beat = header.limiter_heartbeat_unix_ns.load();
   if (beat != 0) {
-    const std::uint64_t now = RealtimeNs();
+    const std::uint64_t now = UnixNowNs();
     Family f(&out, "vslice_limiter_heartbeat_age_seconds", "gauge",
              "Seconds since the limiter's last pass over the region (reaping, heartbeat).");
     f.Sample(pod, Seconds(now > beat ? now - beat : 0));

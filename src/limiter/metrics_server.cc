@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 namespace vslice::limiter {
@@ -21,13 +22,6 @@ constexpr std::size_t kMaxRequestBytes = 8192;
 constexpr int kRequestTimeoutMs = 2000;
 constexpr int kSendTimeoutMs = 5000;
 constexpr int kSampleIntervalMs = 100;
-
-std::uint64_t MonotonicMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec) / 1'000'000ull;
-}
 
 bool ParsePort(std::string_view text, int* port) {
   if (text.empty() || text.size() > 5) return false;
@@ -182,13 +176,13 @@ void MetricsServer::Stop() {
 void MetricsServer::Run() {
   std::uint64_t last_sample = 0;
   for (;;) {
-    const std::uint64_t now = MonotonicMs();
+    const std::uint64_t now = (MonotonicNowNs() / 1'000'000ull);
     if (now - last_sample >= kSampleIntervalMs) {
       collector_->Sample();
       last_sample = now;
     }
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    const int timeout = static_cast<int>(last_sample + kSampleIntervalMs - MonotonicMs());
+    const int timeout = static_cast<int>(last_sample + kSampleIntervalMs - (MonotonicNowNs() / 1'000'000ull));
     const int ready = poll(fds, 2, timeout < 0 ? 0 : timeout);
     if (ready < 0 && errno != EINTR) {
       Log(LogLevel::kError, "metrics: poll failed: %s; metrics stop", std::strerror(errno));
@@ -210,7 +204,7 @@ void MetricsServer::Serve(int client) {
 
   // Read the request head (up to the blank line), within the deadline.
   std::string request;
-  const std::uint64_t deadline = MonotonicMs() + kRequestTimeoutMs;
+  const std::uint64_t deadline = (MonotonicNowNs() / 1'000'000ull) + kRequestTimeoutMs;
   char buffer[2048];
   for (;;) {
     if (request.find("\r\n\r\n") != std::string::npos ||
@@ -222,7 +216,7 @@ void MetricsServer::Serve(int client) {
               "request too large\n", false);
       return;
     }
-    const std::uint64_t now = MonotonicMs();
+    const std::uint64_t now = (MonotonicNowNs() / 1'000'000ull);
     if (now >= deadline) return;  // too slow: drop it
     pollfd pfd{client, POLLIN, 0};
     const int ready = poll(&pfd, 1, static_cast<int>(deadline - now));
