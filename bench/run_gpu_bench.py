@@ -2,7 +2,7 @@
 """vslice's overhead on a GPU machine, every figure against native in the
 same run, repetitions interleaved (native, vslice, native, vslice, ...).
 
-    bench/run_gpu_bench.py BUILD_DIR [--rounds N] [--json OUT.json]
+    bench/run_gpu_bench.py BUILD_DIR [--rounds N] [--only NAME]... [--json OUT.json]
 
 Configurations:
   native        no interceptor
@@ -28,6 +28,8 @@ parser = argparse.ArgumentParser()
 parser.add_argument("build")
 parser.add_argument("--rounds", type=int, default=5)
 parser.add_argument("--json")
+parser.add_argument("--only", action="append", default=[],
+                    help="run only benchmarks whose name contains this (repeatable)")
 args = parser.parse_args()
 build = os.path.abspath(args.build)
 lib = f"{build}/lib/libvslice.so"
@@ -108,6 +110,8 @@ BENCHES = [
 
 results = {}
 for name, unit, configs, measure in BENCHES:
+    if args.only and not any(part in name for part in args.only):
+        continue
     values = {c: [] for c in configs}
     for _ in range(args.rounds):
         for c in configs:  # interleaved
