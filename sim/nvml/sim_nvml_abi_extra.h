@@ -23,26 +23,7 @@ inline constexpr unsigned NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE = 80;
 inline constexpr unsigned NVML_DEVICE_NAME_V2_BUFFER_SIZE = 96;
 inline constexpr unsigned NVML_VALUE_NOT_AVAILABLE_UINT = 0xFFFFFFFFu;
 
-struct nvmlUtilization_t {
-  unsigned int gpu;
-  unsigned int memory;
-};
-
-// nvmlDeviceGetComputeRunningProcesses (unversioned).
-struct nvmlProcessInfo_v1_t {
-  unsigned int pid;
-  unsigned long long usedGpuMemory;
-};
-static_assert(sizeof(nvmlProcessInfo_v1_t) == 16);
-
-// _v2 and _v3 (nvmlProcessInfo_t is this struct).
-struct nvmlProcessInfo_v2_t {
-  unsigned int pid;
-  unsigned long long usedGpuMemory;
-  unsigned int gpuInstanceId;      // 0xFFFFFFFF without MIG
-  unsigned int computeInstanceId;  // 0xFFFFFFFF without MIG
-};
-static_assert(sizeof(nvmlProcessInfo_v2_t) == 24);
+// nvmlUtilization_t and the process-info structs are in cuda/nvml_abi.h.
 static_assert(offsetof(nvmlProcessInfo_v2_t, usedGpuMemory) == 8);
 
 static_assert(sizeof(nvmlMemory_v2_t) == 40);

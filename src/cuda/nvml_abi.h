@@ -38,6 +38,27 @@ struct nvmlMemory_v2_t {
 inline constexpr unsigned nvmlMemory_v2 =
     static_cast<unsigned>(sizeof(nvmlMemory_v2_t)) | (2u << 24);
 
+struct nvmlUtilization_t {
+  unsigned int gpu;
+  unsigned int memory;
+};
+
+// nvmlDeviceGetComputeRunningProcesses (unversioned).
+struct nvmlProcessInfo_v1_t {
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+};
+static_assert(sizeof(nvmlProcessInfo_v1_t) == 16);
+
+// _v2 and _v3 (nvmlProcessInfo_t has this layout).
+struct nvmlProcessInfo_v2_t {
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+  unsigned int gpuInstanceId;      // 0xFFFFFFFF without MIG
+  unsigned int computeInstanceId;  // 0xFFFFFFFF without MIG
+};
+static_assert(sizeof(nvmlProcessInfo_v2_t) == 24);
+
 using nvmlInit_t = nvmlReturn_t (*)();
 using nvmlShutdown_t = nvmlReturn_t (*)();
 using nvmlDeviceGetCount_t = nvmlReturn_t (*)(unsigned*);
@@ -46,6 +67,11 @@ using nvmlDeviceGetUUID_t = nvmlReturn_t (*)(nvmlDevice_t, char*, unsigned);
 using nvmlDeviceGetIndex_t = nvmlReturn_t (*)(nvmlDevice_t, unsigned*);
 using nvmlDeviceGetMemoryInfo_t = nvmlReturn_t (*)(nvmlDevice_t, nvmlMemory_t*);
 using nvmlDeviceGetMemoryInfo_v2_t = nvmlReturn_t (*)(nvmlDevice_t, nvmlMemory_v2_t*);
+using nvmlDeviceGetUtilizationRates_t = nvmlReturn_t (*)(nvmlDevice_t, nvmlUtilization_t*);
+using nvmlDeviceGetComputeRunningProcesses_t = nvmlReturn_t (*)(nvmlDevice_t, unsigned*,
+                                                                nvmlProcessInfo_v1_t*);
+using nvmlDeviceGetComputeRunningProcesses_v2_t = nvmlReturn_t (*)(nvmlDevice_t, unsigned*,
+                                                                   nvmlProcessInfo_v2_t*);
 
 }  // namespace vslice::nvml
 

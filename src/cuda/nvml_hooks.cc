@@ -27,38 +27,6 @@
 #include "cuda/entry_points.h"
 #include "cuda/wrappers.h"
 
-namespace vslice::nvml {
-
-// Layouts of the public nvml.h.
-struct nvmlUtilization_t {
-  unsigned int gpu;
-  unsigned int memory;
-};
-
-// nvmlDeviceGetComputeRunningProcesses (unversioned).
-struct nvmlProcessInfo_v1_t {
-  unsigned int pid;
-  unsigned long long usedGpuMemory;
-};
-static_assert(sizeof(nvmlProcessInfo_v1_t) == 16);
-
-// _v2 and _v3 (nvmlProcessInfo_t has this layout).
-struct nvmlProcessInfo_v2_t {
-  unsigned int pid;
-  unsigned long long usedGpuMemory;
-  unsigned int gpuInstanceId;      // 0xFFFFFFFF without MIG
-  unsigned int computeInstanceId;  // 0xFFFFFFFF without MIG
-};
-static_assert(sizeof(nvmlProcessInfo_v2_t) == 24);
-
-using nvmlDeviceGetUtilizationRates_t = nvmlReturn_t (*)(nvmlDevice_t, nvmlUtilization_t*);
-using nvmlDeviceGetComputeRunningProcesses_t = nvmlReturn_t (*)(nvmlDevice_t, unsigned*,
-                                                                nvmlProcessInfo_v1_t*);
-using nvmlDeviceGetComputeRunningProcesses_v2_t = nvmlReturn_t (*)(nvmlDevice_t, unsigned*,
-                                                                   nvmlProcessInfo_v2_t*);
-
-}  // namespace vslice::nvml
-
 using namespace vslice::cuda;
 using namespace vslice::nvml;
 
