@@ -93,3 +93,13 @@ SIM_EXPORT aclError aclrtSynchronizeStream(aclrtStream stream) {
 }
 
 SIM_EXPORT aclError aclrtSynchronizeDevice() { return rtDeviceSynchronize(); }
+
+SIM_EXPORT aclError aclrtCreateEvent(aclrtEvent* event) { return rtEventCreate(event); }
+
+SIM_EXPORT aclError aclrtDestroyEvent(aclrtEvent event) { return rtEventDestroy(event); }
+
+SIM_EXPORT aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream) {
+  return rtEventRecord(event, stream);
+}
+
+SIM_EXPORT aclError aclrtSynchronizeEvent(aclrtEvent event) { return rtEventSynchronize(event); }

@@ -65,6 +65,13 @@ NpuConfig ReadNpuConfig() {
            "100");
     }
   }
+  if (const char* v = Get("VSLICE_SIM_NPU_UUID")) {
+    if (std::string(v) == "none") {
+      cfg.uuid = false;
+    } else {
+      Warn("VSLICE_SIM_NPU_UUID", v, "none", "(every NPU has a UUID)");
+    }
+  }
   if (const char* v = Get("VSLICE_SIM_NPU_STATE")) {
     cfg.device.state_path = v;
   } else {
@@ -147,11 +154,17 @@ void Submit(Stream& s) {
   const SharedState::Interval slot = r.shared.Schedule(s.device, s.last_end, r.kernel_ns);
   s.last_end = slot.end;
   s.pending.push_back(slot.end);
+  std::atomic<std::uint64_t>& device_end = r.device_last_end[s.device];
+  std::uint64_t seen = device_end.load();
+  while (seen < slot.end && !device_end.compare_exchange_weak(seen, slot.end)) {
+  }
 }
 
 std::uint64_t Completion(Stream& s) {
   std::lock_guard<std::mutex> lock(s.mu);
   return s.last_end;
 }
+
+std::uint64_t DeviceCompletion(int device) { return R().device_last_end[device].load(); }
 
 }  // namespace vslice::sim::ascend

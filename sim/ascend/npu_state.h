@@ -16,9 +16,14 @@
 //                           simulator)
 //   VSLICE_SIM_NPU_STATE    shared device-state file
 //                           (default /tmp/vslice-sim-npu-<uid>.state)
+//   VSLICE_SIM_NPU_UUID     "none": rtGetDeviceUuid answers
+//                           ACL_ERROR_RT_FEATURE_NOT_SUPPORT, as a driver
+//                           without the UUID feature does (default: every
+//                           NPU has a UUID)
 #ifndef VSLICE_SIM_ASCEND_NPU_STATE_H_
 #define VSLICE_SIM_ASCEND_NPU_STATE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -44,6 +49,7 @@ struct NpuConfig {
   SimConfig device;  // devices, memory, kernel_us, state_path
   bool devices_from_env = false;
   bool memory_from_env = false;
+  bool uuid = true;  // rtGetDeviceUuid is supported
 };
 
 // Reads the VSLICE_SIM_NPU_* settings; a malformed value is reported on
@@ -56,6 +62,13 @@ struct Stream {
   // guarded by mu:
   std::uint64_t last_end = 0;
   std::deque<std::uint64_t> pending;  // end times of unfinished work items
+};
+
+// An event (rtEventCreate): completes when the work recorded before it on its
+// stream does.
+struct Event {
+  std::atomic<bool> recorded{false};
+  std::atomic<std::uint64_t> time{0};  // CLOCK_MONOTONIC ns of completion
 };
 
 struct Allocation {
@@ -79,6 +92,13 @@ struct Runtime {
   std::unordered_map<Stream*, std::unique_ptr<Stream>> streams;
   std::unique_ptr<Stream> default_stream[kMaxSimDevices];
   std::unordered_set<void*> models;
+  std::unordered_map<void*, std::shared_ptr<Event>> events;
+  // When all work this process submitted to each device completes (streams
+  // destroyed since included): what a device synchronisation waits for.
+  std::atomic<std::uint64_t> device_last_end[kMaxSimDevices] = {};
+  // Each device's context: one per device and process (the runtime's default
+  // context); rtCtxGetCurrent hands out its address.
+  char contexts[kMaxSimDevices] = {};
 };
 
 // The process-wide state; never destroyed (no static destruction order).
@@ -100,6 +120,8 @@ rtError_t ResolveStream(rtStream_t handle, Stream** out);
 void Submit(Stream& s);
 // When all work submitted so far to `s` completes.
 std::uint64_t Completion(Stream& s);
+// When all work this process submitted to `device` completes.
+std::uint64_t DeviceCompletion(int device);
 
 }  // namespace vslice::sim::ascend
 

@@ -1,4 +1,4 @@
-// Simulated runtime: streams, kernel launches and model executions.
+// Simulated runtime: streams, events, kernel launches and model executions.
 //
 // Every kernel launch (AI Core or AI CPU, by any launch entry point) and every
 // model execution is one work item of VSLICE_SIM_KERNEL_US on its stream's
@@ -6,6 +6,12 @@
 // already on the device, from any process (one device-wide timeline), and a
 // synchronisation waits until it ends. A launch returns at once, like the real
 // one, unless the stream already holds kStreamQueueDepth unfinished items.
+//
+// An event recorded on a stream completes when the work queued on the stream
+// before it does (at once on an idle stream); rtEventSynchronize sleeps until
+// then, and returns at once for an event never recorded.
+#include <algorithm>
+
 #include "common/sim_clock.h"
 #include "npu_state.h"
 
@@ -59,6 +65,73 @@ SIM_EXPORT rtError_t rtStreamSynchronize(rtStream_t stream) {
   Stream* s = nullptr;
   if (const rtError_t e = ResolveStream(stream, &s); e != ACL_SUCCESS) return e;
   vslice::sim::SleepUntilNs(Completion(*s));
+  return ACL_SUCCESS;
+}
+
+namespace {
+
+rtError_t FindEvent(rtEvent_t handle, std::shared_ptr<Event>* out) {
+  std::lock_guard<std::mutex> lock(R().mu);
+  const auto it = R().events.find(handle);
+  if (it == R().events.end()) return ACL_ERROR_RT_PARAM_INVALID;
+  *out = it->second;
+  return ACL_SUCCESS;
+}
+
+}  // namespace
+
+SIM_EXPORT rtError_t rtEventCreate(rtEvent_t* event) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  if (event == nullptr) return ACL_ERROR_RT_PARAM_INVALID;
+  int device = -1;
+  if (const rtError_t e = CurrentDevice(&device); e != ACL_SUCCESS) return e;
+  auto ev = std::make_shared<Event>();
+  void* handle = ev.get();
+  {
+    std::lock_guard<std::mutex> lock(R().mu);
+    R().events.emplace(handle, std::move(ev));
+  }
+  *event = handle;
+  return ACL_SUCCESS;
+}
+
+SIM_EXPORT rtError_t rtEventCreateWithFlag(rtEvent_t* event, std::uint32_t /*flag*/) {
+  return rtEventCreate(event);
+}
+
+SIM_EXPORT rtError_t rtEventDestroy(rtEvent_t event) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  // A thread still waiting on the event holds its own reference.
+  std::lock_guard<std::mutex> lock(R().mu);
+  return R().events.erase(event) != 0 ? ACL_SUCCESS : ACL_ERROR_RT_PARAM_INVALID;
+}
+
+SIM_EXPORT rtError_t rtEventRecord(rtEvent_t event, rtStream_t stream) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  std::shared_ptr<Event> ev;
+  if (const rtError_t e = FindEvent(event, &ev); e != ACL_SUCCESS) return e;
+  Stream* s = nullptr;
+  if (const rtError_t e = ResolveStream(stream, &s); e != ACL_SUCCESS) return e;
+  ev->time.store(std::max(vslice::sim::MonoNs(), Completion(*s)));
+  ev->recorded.store(true);
+  return ACL_SUCCESS;
+}
+
+SIM_EXPORT rtError_t rtEventSynchronize(rtEvent_t event) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  std::shared_ptr<Event> ev;
+  if (const rtError_t e = FindEvent(event, &ev); e != ACL_SUCCESS) return e;
+  if (ev->recorded.load()) vslice::sim::SleepUntilNs(ev->time.load());
+  return ACL_SUCCESS;
+}
+
+SIM_EXPORT rtError_t rtEventQuery(rtEvent_t event) {
+  if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
+  std::shared_ptr<Event> ev;
+  if (const rtError_t e = FindEvent(event, &ev); e != ACL_SUCCESS) return e;
+  if (ev->recorded.load() && ev->time.load() > vslice::sim::MonoNs()) {
+    return ACL_ERROR_RT_EVENT_NOT_COMPLETE;
+  }
   return ACL_SUCCESS;
 }
 

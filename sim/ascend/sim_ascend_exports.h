@@ -18,6 +18,7 @@ using namespace vslice::ascend;  // NOLINT: the runtime's names read best unqual
 // Codes only the simulator returns (vslice itself never does).
 inline constexpr int ACL_ERROR_REPEAT_INITIALIZE = 100002;
 inline constexpr int ACL_ERROR_RT_INTERNAL_ERROR = 507000;
+inline constexpr int ACL_ERROR_RT_EVENT_NOT_COMPLETE = 507006;
 }  // namespace vslice::sim::ascend
 
 namespace vsa = vslice::ascend;
@@ -28,6 +29,13 @@ SIM_EXPORT vsa::rtError_t rtGetDevice(std::int32_t* device);
 SIM_EXPORT vsa::rtError_t rtGetDeviceCount(std::int32_t* count);
 SIM_EXPORT vsa::rtError_t rtDeviceReset(std::int32_t device);
 SIM_EXPORT vsa::rtError_t rtDeviceSynchronize();
+SIM_EXPORT vsa::rtError_t rtCtxGetCurrent(vsa::rtContext_t* context);
+SIM_EXPORT vsa::rtError_t rtCtxSetCurrent(vsa::rtContext_t context);
+SIM_EXPORT vsa::rtError_t rtGetDeviceUuid(std::int32_t device, vsa::rtUuid_t* uuid);
+SIM_EXPORT vsa::rtError_t rtGetLogicDevIdByUserDevId(std::int32_t user_device,
+                                                     std::int32_t* logic_device);
+SIM_EXPORT vsa::rtError_t rtGetDevicePhyIdByIndex(std::uint32_t logic_device,
+                                                  std::uint32_t* physical_id);
 // libruntime.so: memory.
 SIM_EXPORT vsa::rtError_t rtMalloc(void** ptr, std::uint64_t size, vsa::rtMemType_t type,
                                    std::uint16_t module_id);
@@ -49,10 +57,16 @@ SIM_EXPORT vsa::rtError_t rtFreePhysical(vsa::rtDrvMemHandle handle);
 SIM_EXPORT vsa::rtError_t rtMemGetInfoEx(vsa::rtMemInfoType_t type, std::size_t* free_bytes,
                                          std::size_t* total_bytes);
 SIM_EXPORT vsa::rtError_t rtMemGetInfo(std::size_t* free_bytes, std::size_t* total_bytes);
-// libruntime.so: streams, kernels, models.
+// libruntime.so: streams, events, kernels, models.
 SIM_EXPORT vsa::rtError_t rtStreamCreate(vsa::rtStream_t* stream, std::int32_t priority);
 SIM_EXPORT vsa::rtError_t rtStreamDestroy(vsa::rtStream_t stream);
 SIM_EXPORT vsa::rtError_t rtStreamSynchronize(vsa::rtStream_t stream);
+SIM_EXPORT vsa::rtError_t rtEventCreate(vsa::rtEvent_t* event);
+SIM_EXPORT vsa::rtError_t rtEventCreateWithFlag(vsa::rtEvent_t* event, std::uint32_t flag);
+SIM_EXPORT vsa::rtError_t rtEventDestroy(vsa::rtEvent_t event);
+SIM_EXPORT vsa::rtError_t rtEventRecord(vsa::rtEvent_t event, vsa::rtStream_t stream);
+SIM_EXPORT vsa::rtError_t rtEventSynchronize(vsa::rtEvent_t event);
+SIM_EXPORT vsa::rtError_t rtEventQuery(vsa::rtEvent_t event);
 SIM_EXPORT vsa::rtError_t rtKernelLaunchWithFlagV2(const void* stub, std::uint32_t block_dim,
                                                    vsa::rtArgsEx_t* args, vsa::rtSmDesc_t* sm,
                                                    vsa::rtStream_t stream, std::uint32_t flags,
@@ -107,5 +121,9 @@ SIM_EXPORT vsa::aclError aclrtCreateStream(vsa::aclrtStream* stream);
 SIM_EXPORT vsa::aclError aclrtDestroyStream(vsa::aclrtStream stream);
 SIM_EXPORT vsa::aclError aclrtSynchronizeStream(vsa::aclrtStream stream);
 SIM_EXPORT vsa::aclError aclrtSynchronizeDevice();
+SIM_EXPORT vsa::aclError aclrtCreateEvent(vsa::aclrtEvent* event);
+SIM_EXPORT vsa::aclError aclrtDestroyEvent(vsa::aclrtEvent event);
+SIM_EXPORT vsa::aclError aclrtRecordEvent(vsa::aclrtEvent event, vsa::aclrtStream stream);
+SIM_EXPORT vsa::aclError aclrtSynchronizeEvent(vsa::aclrtEvent event);
 
 #endif  // VSLICE_SIM_ASCEND_SIM_ASCEND_EXPORTS_H_

@@ -33,7 +33,10 @@ inline constexpr int ACL_ERROR_RT_MEMORY_FREE = 207002;
 
 using rtStream_t = void*;
 using rtModel_t = void*;
+using rtEvent_t = void*;
+using rtContext_t = void*;
 using aclrtStream = void*;
+using aclrtEvent = void*;
 using rtDrvMemHandle = void*;
 using aclrtDrvMemHandle = void*;
 
@@ -45,6 +48,12 @@ struct rtAicpuArgsEx_t;
 struct rtKernelLaunchNames_t;
 struct aclrtMallocConfig;
 struct rtMallocConfig_t;
+
+// rtGetDeviceUuid's answer: 16 bytes naming the chip (RT_NPU_UUID_LENGTH).
+struct rtUuid_t {
+  char bytes[16];
+};
+static_assert(sizeof(rtUuid_t) == 16);
 
 // rtMalloc's memory type: a memory kind in the low 10 bits, page policy and
 // attribute bits above.
@@ -121,6 +130,19 @@ using rtMemGetInfoEx_t = rtError_t (*)(rtMemInfoType_t type, std::size_t* free_b
                                        std::size_t* total_bytes);
 using rtMemGetInfo_t = rtError_t (*)(std::size_t* free_bytes, std::size_t* total_bytes);
 using rtGetDevice_t = rtError_t (*)(std::int32_t* device);
+using rtSetDevice_t = rtError_t (*)(std::int32_t device);
+using rtDeviceSynchronize_t = rtError_t (*)();
+using rtCtxGetCurrent_t = rtError_t (*)(rtContext_t* context);
+using rtCtxSetCurrent_t = rtError_t (*)(rtContext_t context);
+using rtGetDeviceUuid_t = rtError_t (*)(std::int32_t device, rtUuid_t* uuid);
+using rtGetLogicDevIdByUserDevId_t = rtError_t (*)(std::int32_t user_device,
+                                                   std::int32_t* logic_device);
+using rtGetDevicePhyIdByIndex_t = rtError_t (*)(std::uint32_t logic_device,
+                                                std::uint32_t* physical_id);
+using rtEventCreate_t = rtError_t (*)(rtEvent_t* event);
+using rtEventRecord_t = rtError_t (*)(rtEvent_t event, rtStream_t stream);
+using rtEventSynchronize_t = rtError_t (*)(rtEvent_t event);
+using rtEventDestroy_t = rtError_t (*)(rtEvent_t event);
 using rtKernelLaunchWithFlagV2_t = rtError_t (*)(const void* stub, std::uint32_t block_dim,
                                                  rtArgsEx_t* args, rtSmDesc_t* sm_desc,
                                                  rtStream_t stream, std::uint32_t flags,
@@ -141,6 +163,7 @@ using rtAicpuKernelLaunchExWithArgs_t = rtError_t (*)(std::uint32_t kernel_type,
                                                       std::uint32_t flags);
 using rtModelExecute_t = rtError_t (*)(rtModel_t model, rtStream_t stream, std::uint32_t flag);
 
+using aclrtSetDevice_t = aclError (*)(std::int32_t device);
 using aclrtMalloc_t = aclError (*)(void** ptr, std::size_t size, aclrtMemMallocPolicy policy);
 using aclrtMallocWithCfg_t = aclError (*)(void** ptr, std::size_t size,
                                           aclrtMemMallocPolicy policy, aclrtMallocConfig* cfg);

@@ -34,6 +34,7 @@ enum class Library : std::uint8_t { kRuntime, kAcl };
   X(rtAicpuKernelLaunchWithFlag, kRuntime) \
   X(rtAicpuKernelLaunchExWithArgs, kRuntime) \
   X(rtModelExecute, kRuntime)            \
+  X(rtSetDevice, kRuntime)               \
   X(aclrtMalloc, kAcl)                   \
   X(aclrtMallocAlign32, kAcl)            \
   X(aclrtMallocCached, kAcl)             \
@@ -41,10 +42,24 @@ enum class Library : std::uint8_t { kRuntime, kAcl };
   X(aclrtFree, kAcl)                     \
   X(aclrtMallocPhysical, kAcl)           \
   X(aclrtFreePhysical, kAcl)             \
-  X(aclrtGetMemInfo, kAcl)
+  X(aclrtGetMemInfo, kAcl)               \
+  X(aclrtSetDevice, kAcl)
 
-// Entry points vslice only calls.
-#define VSLICE_ASCEND_CALLED_ENTRIES(X) X(rtGetDevice, kRuntime)
+// Entry points vslice only calls: the current device, the compute gate's
+// drain and queue markers (launch_hooks.cc), the device's identity
+// (device_hooks.cc).
+#define VSLICE_ASCEND_CALLED_ENTRIES(X)     \
+  X(rtGetDevice, kRuntime)                  \
+  X(rtDeviceSynchronize, kRuntime)          \
+  X(rtCtxGetCurrent, kRuntime)              \
+  X(rtCtxSetCurrent, kRuntime)              \
+  X(rtEventCreate, kRuntime)                \
+  X(rtEventRecord, kRuntime)                \
+  X(rtEventSynchronize, kRuntime)           \
+  X(rtEventDestroy, kRuntime)               \
+  X(rtGetDeviceUuid, kRuntime)              \
+  X(rtGetLogicDevIdByUserDevId, kRuntime)   \
+  X(rtGetDevicePhyIdByIndex, kRuntime)
 
 enum class Entry : int {
 #define VSLICE_ASCEND_ENUM(name, library) name,

@@ -57,6 +57,9 @@ VSLICE_EXPORT va::rtError_t rtAicpuKernelLaunchExWithArgs(std::uint32_t, const c
                                                           va::rtSmDesc_t*, va::rtStream_t,
                                                           std::uint32_t);
 VSLICE_EXPORT va::rtError_t rtModelExecute(va::rtModel_t, va::rtStream_t, std::uint32_t);
+// device_hooks.cc
+VSLICE_EXPORT va::rtError_t rtSetDevice(std::int32_t);
+VSLICE_EXPORT va::aclError aclrtSetDevice(std::int32_t);
 }
 
 #endif  // VSLICE_ASCEND_WRAPPERS_H_

@@ -33,6 +33,16 @@
 //                    on the default stream, then synchronize:
 //                    "launch KIND N -> R elapsed_us=E start_ns=S end_ns=F"
 //                    (S, F: CLOCK_MONOTONIC, comparable between processes).
+//   spin:MS[:KIND]   launch KIND (default flag) back to back on the default
+//                    stream for MS ms, then synchronize the device:
+//                    "spin kernels=N elapsed_us=E kind=KIND" (the simulator's
+//                    work items take VSLICE_SIM_KERNEL_US each).
+//   event:N          N flag launches on the default stream, an event recorded
+//                    after them (rtEventRecord), then rtEventSynchronize:
+//                    "event N -> R elapsed_us=E".
+//   devsync:N        N flag launches on a stream of its own, the stream
+//                    destroyed, then aclrtSynchronizeDevice:
+//                    "devsync N -> R elapsed_us=E".
 //   report           "report failures=F": how many alloc and free steps so far
 //                    did not return 0 (for a test that only sees the output
 //                    after a wait).
@@ -379,6 +389,56 @@ int main(int argc, char** argv) {
       std::printf("launch %s %ld -> %d elapsed_us=%lld start_ns=%lld end_ns=%lld\n",
                   arg1.c_str(), count, lr, static_cast<long long>(us.count()), ns(start),
                   ns(finish));
+    } else if (verb == "spin") {
+      const std::string kind = arg2.empty() ? "flag" : arg2;
+      rtModel_t model = nullptr;
+      if (kind == "model" && rtModelCreate(&model, 0) != ACL_SUCCESS) {
+        std::fprintf(stderr, "probe: cannot create a model\n");
+        return 1;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      const auto end = start + std::chrono::milliseconds(std::atol(arg1.c_str()));
+      unsigned long long kernels = 0;
+      while (std::chrono::steady_clock::now() < end) {
+        if (const int lr = LaunchOnce(kind, model); lr != ACL_SUCCESS) {
+          std::fprintf(stderr, "probe: launch failed: %d\n", lr);
+          return 1;
+        }
+        ++kernels;
+      }
+      aclrtSynchronizeDevice();
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      if (model != nullptr) rtModelDestroy(model);
+      std::printf("spin kernels=%llu elapsed_us=%lld kind=%s\n", kernels,
+                  static_cast<long long>(us), kind.c_str());
+    } else if (verb == "event" || verb == "devsync") {
+      const long count = std::atol(rest.c_str());
+      const auto start = std::chrono::steady_clock::now();
+      int er = ACL_SUCCESS;
+      if (verb == "event") {
+        for (long k = 0; k < count && er == ACL_SUCCESS; ++k) er = LaunchOnce("flag", nullptr);
+        rtEvent_t event = nullptr;
+        if (er == ACL_SUCCESS) er = rtEventCreate(&event);
+        if (er == ACL_SUCCESS) er = rtEventRecord(event, nullptr);
+        if (er == ACL_SUCCESS) er = rtEventSynchronize(event);
+        if (event != nullptr) rtEventDestroy(event);
+      } else {
+        rtStream_t stream = nullptr;
+        er = rtStreamCreate(&stream, 0);
+        static const char kStub = 0;
+        for (long k = 0; k < count && er == ACL_SUCCESS; ++k) {
+          er = rtKernelLaunchWithFlagV2(&kStub, 1, nullptr, nullptr, stream, 0, nullptr);
+        }
+        if (er == ACL_SUCCESS) er = rtStreamDestroy(stream);
+        if (er == ACL_SUCCESS) er = aclrtSynchronizeDevice();
+      }
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      std::printf("%s %ld -> %d elapsed_us=%lld\n", verb.c_str(), count, er,
+                  static_cast<long long>(us));
     } else if (verb == "report") {
       std::printf("report failures=%d\n", failures);
     } else if (verb == "hold") {

@@ -18,8 +18,8 @@ constexpr const char* kWrapped[] = {
     "rtDvppMalloc", "rtDvppMallocWithFlag", "rtDvppFree", "rtMallocPhysical", "rtFreePhysical",
     "rtMemGetInfoEx", "rtMemGetInfo", "rtKernelLaunchWithFlagV2", "rtKernelLaunchWithHandleV2",
     "rtAicpuKernelLaunchWithFlag", "rtAicpuKernelLaunchExWithArgs", "rtModelExecute",
-    "aclrtMalloc", "aclrtMallocAlign32", "aclrtMallocCached", "aclrtMallocWithCfg", "aclrtFree",
-    "aclrtMallocPhysical", "aclrtFreePhysical", "aclrtGetMemInfo", "dlsym",
+    "rtSetDevice", "aclrtMalloc", "aclrtMallocAlign32", "aclrtMallocCached", "aclrtMallocWithCfg", "aclrtFree",
+    "aclrtMallocPhysical", "aclrtFreePhysical", "aclrtGetMemInfo", "aclrtSetDevice", "dlsym",
 };
 
 TEST(AscendExportsTest, ExactlyTheWrappedFunctionsAndDlsym) {
@@ -35,7 +35,8 @@ TEST(AscendExportsTest, ExactlyTheWrappedFunctionsAndDlsym) {
         << name << " is not the interceptor's own";
   }
   // Called, never wrapped: the application must get the runtime's own.
-  for (const char* name : {"rtGetDevice", "aclrtSetDevice", "rtStreamSynchronize"}) {
+  for (const char* name : {"rtGetDevice", "rtDeviceSynchronize", "rtEventRecord",
+                           "rtGetDeviceUuid", "aclrtGetDevice", "rtStreamSynchronize"}) {
     void* symbol = dlsym(lib, name);
     if (symbol != nullptr && dladdr(symbol, &info) != 0) {
       EXPECT_EQ(std::string(info.dli_fname).find("libvslice_ascend.so"), std::string::npos)

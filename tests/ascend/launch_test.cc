@@ -72,6 +72,24 @@ TEST(AscendSimulatorTest, KernelsOfTwoProcessesNeverOverlap) {
   EXPECT_GE(span_us, 100 * kKernelUs * 98 / 100) << ra.out << rb.out;
 }
 
+// The calls the compute gate makes: an event completes when the work queued
+// before it on its stream does, and a device synchronisation waits for all of
+// the process's work on the device, even on a stream destroyed since.
+TEST(AscendSimulatorTest, EventsAndDeviceSynchronisationWaitForTheWorkBeforeThem) {
+  Scratch scratch;
+  auto env = AscendPodEnvironment(scratch);
+  env["VSLICE_SIM_KERNEL_US"] = std::to_string(kKernelUs);
+  const ProcessResult r = RunProcess({AscendProbe(), "event:20", "devsync:20"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const std::string step : {"event", "devsync"}) {
+    const auto lines = LinesStartingWith(r.out, step + " 20 -> 0 elapsed_us=");
+    ASSERT_EQ(lines.size(), 1u) << r.out << r.err;
+    const long long us = std::stoll(lines[0].substr(lines[0].find('=') + 1));
+    EXPECT_GE(us, 20 * kKernelUs * 95 / 100) << step << " returned before the work ended";
+    EXPECT_LT(us, 20 * kKernelUs * 3) << step;
+  }
+}
+
 TEST(AscendSimulatorTest, AFullDeviceRefusesWithTheRuntimesOwnError) {
   Scratch scratch;
   auto env = AscendPodEnvironment(scratch);
