@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "ascend/wrappers.h"
+#include "core/dynamic_symbols.h"
 #include "core/log.h"
 
 namespace vslice::ascend {
@@ -49,8 +50,6 @@ std::atomic<int> g_state[kLibraryCount];
 // back into a wrapper, which must then pass straight through.
 thread_local bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
 
-using DlsymFn = void* (*)(void*, const char*);
-std::atomic<DlsymFn> g_real_dlsym{nullptr};
 
 // The names CANN installs under (no version suffix: that is how the toolkit
 // ships them and how applications link them).
@@ -74,7 +73,7 @@ bool ResolveLibrary(Library library) {
         if (kEntryPoints[i].library != library) continue;
         // A lookup on the library's own handle never sees the preloaded
         // wrappers, so this is the runtime's definition.
-        g_real[i].store(RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
+        g_real[i].store(vslice::RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
       }
     }
     t_resolving = false;
@@ -86,28 +85,6 @@ bool ResolveLibrary(Library library) {
 }
 
 }  // namespace
-
-void* RealDlsym(void* handle, const char* name) {
-  DlsymFn fn = g_real_dlsym.load(std::memory_order_acquire);
-  if (fn == nullptr) {
-    // dlvsym is not wrapped, so asking the C library for its own dlsym by
-    // version gets the real one. glibc 2.34 moved it into libc; before that it
-    // is GLIBC_2.2.5 on x86-64 and GLIBC_2.17 on aarch64 (most Ascend hosts).
-    for (const char* lib : {"libc.so.6", "libdl.so.2"}) {
-      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
-      if (h == nullptr) continue;
-      for (const char* version : {"GLIBC_2.34", "GLIBC_2.17", "GLIBC_2.2.5"}) {
-        fn = reinterpret_cast<DlsymFn>(dlvsym(h, "dlsym", version));
-        if (fn != nullptr) break;
-      }
-      dlclose(h);
-      if (fn != nullptr) break;
-    }
-    if (fn == nullptr) return nullptr;
-    g_real_dlsym.store(fn, std::memory_order_release);
-  }
-  return fn(handle, name);
-}
 
 void* RealEntry(Entry entry) {
   const int i = static_cast<int>(entry);

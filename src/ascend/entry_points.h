@@ -90,8 +90,6 @@ Fn Real(Entry entry) {
 // does not wrap it.
 void* WrapperFor(const char* name);
 
-// The C library's dlsym, which vslice's own dlsym wraps.
-void* RealDlsym(void* handle, const char* name);
 
 }  // namespace vslice::ascend
 

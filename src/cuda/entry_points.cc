@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/dynamic_symbols.h"
 #include "core/log.h"
 #include "cuda/wrappers.h"
 
@@ -112,36 +113,11 @@ std::atomic<int> g_state[2];
 // dlsym, which must then pass straight through.
 thread_local bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
 
-using DlsymFn = void* (*)(void*, const char*);
-std::atomic<DlsymFn> g_real_dlsym{nullptr};
-
 const char* LibraryFile(Library library) {
   return library == Library::kCuda ? "libcuda.so.1" : "libnvidia-ml.so.1";
 }
 
 }  // namespace
-
-void* RealDlsym(void* handle, const char* name) {
-  DlsymFn fn = g_real_dlsym.load(std::memory_order_acquire);
-  if (fn == nullptr) {
-    // dlvsym is not wrapped, so asking the C library for its own dlsym by
-    // version gets the real one. glibc 2.34 moved it from libdl into libc.
-    for (const char* lib : {"libc.so.6", "libdl.so.2"}) {
-      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
-      if (h == nullptr) continue;
-      // x86-64 and aarch64 versions of the symbol.
-      for (const char* version : {"GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17"}) {
-        fn = reinterpret_cast<DlsymFn>(dlvsym(h, "dlsym", version));
-        if (fn != nullptr) break;
-      }
-      dlclose(h);
-      if (fn != nullptr) break;
-    }
-    if (fn == nullptr) return nullptr;
-    g_real_dlsym.store(fn, std::memory_order_release);
-  }
-  return fn(handle, name);
-}
 
 bool ResolveLibrary(Library library) {
   std::atomic<int>& state = g_state[static_cast<int>(library)];
@@ -157,7 +133,7 @@ bool ResolveLibrary(Library library) {
     } else {
       for (int i = 0; i < kEntryCount; ++i) {
         if (kEntryPoints[i].library != library) continue;
-        g_real[i].store(RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
+        g_real[i].store(vslice::RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
       }
     }
     t_resolving = false;

@@ -110,8 +110,6 @@ bool ResolveLibrary(Library library);
 // as given to cuGetProcAddress ("cuMemAlloc").
 void* WrapperFor(const char* name, void* real, int cuda_version, bool per_thread_stream);
 
-// The dlsym of the C library, which vslice's own dlsym wraps.
-void* RealDlsym(void* handle, const char* name);
 
 }  // namespace vslice::cuda
 

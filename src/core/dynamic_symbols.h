@@ -1,0 +1,24 @@
+// Looking symbols up underneath an interceptor that wraps dlsym.
+//
+// Each backend library exports its own dlsym, so that lookups on a driver
+// handle (dlopen + dlsym, the way frameworks load CUDA, NVML and CANN) hand
+// out its wrappers. Two things it then needs from the C library, and which
+// are the same for every backend, live here.
+#ifndef VSLICE_CORE_DYNAMIC_SYMBOLS_H_
+#define VSLICE_CORE_DYNAMIC_SYMBOLS_H_
+
+namespace vslice {
+
+// The C library's own dlsym (found with dlvsym, which no backend wraps).
+void* RealDlsym(void* handle, const char* name);
+
+// What dlsym(RTLD_NEXT, name) means for a call made from `caller`: the first
+// definition of `name` in an object loaded after the one containing
+// `caller`, in load order. The C library finds "after" from its caller's
+// return address, which is the backend's dlsym once that is wrapped, so the
+// walk is done here for callers outside the backend library.
+void* NextDefinition(const void* caller, const char* name);
+
+}  // namespace vslice
+
+#endif  // VSLICE_CORE_DYNAMIC_SYMBOLS_H_
