@@ -22,6 +22,7 @@
 
 #include "ascend/acl_abi.h"
 #include "core/allocation_table.h"
+#include "core/charge_protocol.h"
 #include "core/quota_client.h"
 
 namespace vslice::ascend {
@@ -53,42 +54,18 @@ class AllocationScope {
 // the runtime fails; when the handle cannot be recorded, frees it with `undo`
 // and fails, rather than lose track of memory the pod holds. A refused charge
 // is ACL_ERROR_RT_MEMORY_ALLOCATION, the runtime's own out-of-memory code.
+inline constexpr ResultCodes<int> kAscendResults{ACL_SUCCESS, ACL_ERROR_RT_MEMORY_ALLOCATION};
+
+// core/charge_protocol.h, with the runtime's result codes.
 template <typename Allocate, typename Key, typename Undo>
-int ChargeAndAllocate(AllocationTable& table, int device, std::uint64_t bytes,
-                      Allocate allocate, Key key, Undo undo) {
-  QuotaClient* quota = QuotaClient::Get();
-  if (quota == nullptr || !quota->enforcing()) return allocate();
-  if (!quota->Charge(device, bytes)) return ACL_ERROR_RT_MEMORY_ALLOCATION;
-  const int result = allocate();
-  if (result != ACL_SUCCESS) {
-    quota->Uncharge(device, bytes);
-    return result;
-  }
-  if (!table.Insert(key(), AllocationRecord{bytes, device})) {
-    undo();
-    quota->Uncharge(device, bytes);
-    return ACL_ERROR_RT_MEMORY_ALLOCATION;
-  }
-  return ACL_SUCCESS;
+int ChargeAndAllocate(AllocationTable& table, int device, std::uint64_t bytes, Allocate allocate,
+                      Key key, Undo undo) {
+  return vslice::ChargeAndAllocate(kAscendResults, table, device, 0, bytes, allocate, key, undo);
 }
 
-// Forgets `key`, runs `release`, and gives its charge back once the runtime
-// freed it. The record goes first so that the runtime cannot hand the same
-// handle to another thread while the old record still stands; it is put back
-// if the runtime refuses the free.
 template <typename Release>
 int ReleaseAndUncharge(AllocationTable& table, std::uint64_t key, Release release) {
-  QuotaClient* quota = QuotaClient::Get();
-  AllocationRecord record;
-  const bool known = quota != nullptr && quota->enforcing() && table.Erase(key, &record);
-  const int result = release();
-  if (!known) return result;
-  if (result == ACL_SUCCESS) {
-    quota->Uncharge(record.device, record.bytes);
-  } else {
-    table.Insert(key, record);
-  }
-  return result;
+  return vslice::ReleaseAndUncharge(ACL_SUCCESS, table, key, release);
 }
 
 inline std::uint64_t Key(const void* handle) { return reinterpret_cast<std::uintptr_t>(handle); }
