@@ -11,6 +11,7 @@ Configurations:
   cap100        a limiter with a 100% cap (no cap: the pod stays ungated)
   weight-alone  a limiter in a node registry with a weight, alone on the
                 device: the gate is managed and open, nothing bounded
+  empty-preload an empty library preloaded (process start-up baseline)
 Prints a table last: median per configuration, the spread (min-max), and
 the difference to native.
 """
@@ -61,6 +62,8 @@ CONFIGS = {
     "quota": pod_env("quota", VSLICE_MEMORY_LIMIT="64g"),
     "cap100": pod_env("cap100", VSLICE_COMPUTE="100"),
     "weight-alone": pod_env("weight", VSLICE_WEIGHT="10", VSLICE_REGISTRY=f"{work}/node.registry"),
+    # Any preloaded library, for the cost of process start-up.
+    "empty-preload": dict(base_env, LD_PRELOAD=f"{build}/lib/libempty_preload.so"),
 }
 start_limiter("cap100", VSLICE_COMPUTE="100")
 start_limiter("weight", VSLICE_WEIGHT="10", VSLICE_REGISTRY=f"{work}/node.registry")
@@ -104,7 +107,7 @@ BENCHES = [
                         "iterations_per_s")),
     ("import torch; zeros(1).cuda()", "s", ["native", "vslice"],
      lambda env: wall([sys.executable, f"{here}/torch_loops.py", "startup"], env)),
-    ("/bin/true x 200", "ms", ["native", "vslice"],
+    ("/bin/true x 200", "ms", ["native", "empty-preload", "vslice"],
      lambda env: 1000 * wall(["/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done"], env)),
 ]
 
