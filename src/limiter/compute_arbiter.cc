@@ -13,6 +13,8 @@ namespace vslice::limiter {
 namespace {
 
 constexpr std::uint64_t kPassIntervalNs = 500'000;
+constexpr std::uint64_t kSoloPassIntervalNs = 2'000'000;
+constexpr std::uint64_t kIdlePassIntervalNs = 5'000'000;
 // A pod with no launch and no waiting thread for this long is idle.
 constexpr std::uint64_t kIdleNs = 5'000'000;
 // How long a closing waits for the pod's processes to drain before it
@@ -69,10 +71,22 @@ void ComputeArbiter::Run(const std::atomic<bool>& stop) {
     if (holder != nullptr && seen != kNoHolder) {
       FutexWait(*holder, seen, kPassIntervalNs);
     } else {
-      SleepNs(kPassIntervalNs);
+      SleepNs(NextPassIn());
     }
   }
   ReleaseAll();
+}
+
+std::uint64_t ComputeArbiter::NextPassIn() const {
+  // Passes are frequent only while a slot is contested or capped: a pod
+  // holding a device alone, or using none, needs little attention, and a
+  // limiter runs on every pod of the node.
+  bool holding = false;
+  for (const DeviceState& state : devices_) {
+    if (state.shared || (state.wanted && !state.holding)) return kPassIntervalNs;
+    holding = holding || state.holding;
+  }
+  return holding ? kSoloPassIntervalNs : kIdlePassIntervalNs;
 }
 
 void ComputeArbiter::Pass(std::uint64_t now, std::uint64_t elapsed) {
@@ -204,13 +218,15 @@ void ComputeArbiter::PassDevice(int device, DeviceState& state, std::uint64_t no
     const bool out_of_tokens = capped && state.tokens_ns <= 0;
     const bool slot_over = others_want && now - state.slot_start >= settings_.slot_ns;
     const bool idle = !busy && (others_want || capped);
+    state.shared = others_want || capped;
     if (out_of_tokens || slot_over || idle) {
       Close(device, state, weight);
     } else {
       gate.bounded.store(others_present || capped ? 1 : 0);
     }
-  } else if (eligible && TakeDevice(device, state)) {
-    Open(device, state, now, others_present || capped);
+  } else {
+    state.shared = others_want || capped;
+    if (eligible && TakeDevice(device, state)) Open(device, state, now, others_present || capped);
   }
 }
 

@@ -55,6 +55,7 @@ class ComputeArbiter {
   struct DeviceState {
     bool holding = false;
     bool wanted = false;            // the pod wanted the device last pass
+    bool shared = false;            // contested or capped: frequent passes
     std::uint64_t slot_start = 0;   // when the gate opened
     // When another pod first wanted the device during this slot (0: nobody
     // did). Only contended time counts towards virtual time: running alone
@@ -68,6 +69,8 @@ class ComputeArbiter {
   };
 
   void Pass(std::uint64_t now, std::uint64_t elapsed);
+  // How long to sleep before the next pass.
+  std::uint64_t NextPassIn() const;
   void PassDevice(int device, DeviceState& state, std::uint64_t now, std::uint64_t elapsed);
   bool InUse(int device) const;
   std::uint64_t Launches(int device) const;
