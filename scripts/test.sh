@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds vslice and runs its test suite: unit tests, integration tests on the
-# simulated device, and the GPU tests (which skip, saying so, without a GPU).
+# Builds vslice and runs its test suite: unit tests, integration, fault and
+# stress tests on the simulated device, the fuzz targets over their corpus,
+# and the GPU tests (which skip, saying so, without a GPU). docs/TESTING.md
+# lists the suites, their ctest labels and how long they take; extra
+# arguments go to ctest (e.g. -L faults, -LE 'compute|timing|stress').
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/build.sh"

@@ -6,6 +6,7 @@
 
 #include <new>
 
+#include "core/clock.h"
 #include "core/futex.h"
 #include "core/log.h"
 

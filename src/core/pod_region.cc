@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 
@@ -18,6 +20,9 @@ constexpr std::size_t kLayoutBytes = sizeof(RegionLayout);
 // How long a reaper waits for live processes to finish the ledger operation
 // they are in before it gives up and tries again on its next pass.
 constexpr std::int64_t kReconcileWaitNs = 200'000'000;
+// How long a reaper that finds another at work waits for it to finish its
+// scan for the dead.
+constexpr std::uint64_t kScanWaitNs = 1'000'000;
 
 std::uint64_t NowNs(clockid_t clock) {
   timespec ts{};
@@ -27,6 +32,57 @@ std::uint64_t NowNs(clockid_t clock) {
 }
 
 void CpuRelax() { __builtin_ia32_pause(); }
+
+// The reaper lock is an open-file-description lock on the process's reaper
+// descriptor, which every thread of the process shares, and such a lock
+// never excludes another holder of the same description: without more, two
+// threads of one process could reap at once. The second would then free the
+// slot of a live process that claimed a slot the first had just reaped, and
+// the ledger would lose what that process holds. This process-local flag
+// makes reaping exclusive among threads. It holds the pid of the process
+// whose thread reaps, so that a child forked during a reap (whose copy of
+// the flag no thread will ever clear) can tell the flag is not its own.
+std::atomic<pid_t> g_reaping_pid{0};
+
+// Holds the flag for the calling thread, if no sibling thread holds it.
+class ReapingFlag {
+ public:
+  ReapingFlag() {
+    const pid_t self = getpid();
+    pid_t holder = g_reaping_pid.load();
+    held_ = holder != self && g_reaping_pid.compare_exchange_strong(holder, self);
+  }
+  ~ReapingFlag() {
+    if (held_) g_reaping_pid.store(0);
+  }
+  ReapingFlag(const ReapingFlag&) = delete;
+  ReapingFlag& operator=(const ReapingFlag&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  bool held_ = false;
+};
+
+// Waits, briefly, until the reaper at work (in another process, or with
+// `sibling` in another thread of this one) is done: it may be returning just
+// the memory the caller needs. A reaper scans for the dead in microseconds,
+// so that is all the wait costs when nobody died; only a reconcile in
+// progress (frozen ledger words) is waited for longer. `fd` is a descriptor
+// of the region that never holds the reaper lock itself.
+void WaitForOtherReaper(const RegionLayout& layout, int fd, bool sibling) {
+  const pid_t self = getpid();
+  const std::uint64_t start = NowNs(CLOCK_MONOTONIC);
+  while ((sibling && g_reaping_pid.load() == self) ||
+         (fd >= 0 && ByteHeldElsewhere(fd, kReaperLockOffset))) {
+    bool frozen = false;
+    for (const DeviceLedger& ledger : layout.devices) {
+      frozen = frozen || (ledger.used.load() & kLedgerFrozen) != 0;
+    }
+    const std::uint64_t waited = NowNs(CLOCK_MONOTONIC) - start;
+    if (waited > (frozen ? 2 * kReconcileWaitNs : kScanWaitNs)) return;
+    sched_yield();
+  }
+}
 
 void RaisePeak(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
   std::uint64_t seen = peak.load(std::memory_order_relaxed);
@@ -198,7 +254,10 @@ bool PodRegion::Reserve(int slot, int device, std::uint64_t bytes) {
     std::uint64_t current = ledger.used.load();
     bool over_quota = false;
     while ((current & kLedgerFrozen) == 0) {
-      const std::uint64_t quota = ledger.quota.load(std::memory_order_relaxed);
+      // The top bit of the word is the frozen flag: no charge may reach it,
+      // whatever the quota (an unlimited device has a quota of 2^64 - 1).
+      const std::uint64_t quota =
+          std::min(ledger.quota.load(std::memory_order_relaxed), kLedgerFrozen - 1);
       if (bytes > quota || current > quota - bytes) {
         over_quota = true;
         break;
@@ -285,9 +344,17 @@ void PodRegion::WaitWhileFrozen(int device) {
       nanosleep(&pause, nullptr);
       // A reaper that dies mid-reconcile leaves the words frozen; the ledger
       // values under the flag are still the pre-reconcile ones, so unfreezing
-      // is safe, and the next reap redoes the work.
+      // is safe, and the next reap redoes the work. The unfreezing is done
+      // holding the reaper lock (and the process's reaping flag): a new
+      // reaper could otherwise freeze the words between the check and the
+      // unfreezing, and have its reconcile run on unfrozen words.
       if (spins % 64 == 0 && !ReaperAlive()) {
-        for (auto& ledger : layout_->devices) ledger.used.fetch_and(~kLedgerFrozen);
+        const ReapingFlag flag;
+        const int rfd = flag.held() ? reaper_fd() : -1;
+        if (rfd >= 0 && TryLockByte(rfd, kReaperLockOffset)) {
+          for (auto& ledger : layout_->devices) ledger.used.fetch_and(~kLedgerFrozen);
+          UnlockByte(rfd, kReaperLockOffset);
+        }
       }
     }
   }
@@ -295,13 +362,27 @@ void PodRegion::WaitWhileFrozen(int device) {
 
 int PodRegion::ReapDeadProcesses() {
   if (layout_ == nullptr) return 0;
+  // With another reaper at work, wait for it to finish (and report that
+  // this call reaped nothing), so that a caller retrying its allocation finds
+  // what that reaper returned.
+  const ReapingFlag flag;
+  if (!flag.held()) {
+    WaitForOtherReaper(*layout_, fd_, /*sibling=*/true);
+    return 0;
+  }
   const int rfd = reaper_fd();
-  if (rfd < 0 || !TryLockByte(rfd, kReaperLockOffset)) return 0;
+  if (rfd < 0) return 0;
+  if (!TryLockByte(rfd, kReaperLockOffset)) {
+    WaitForOtherReaper(*layout_, fd_, /*sibling=*/false);
+    return 0;
+  }
 
   bool dead[kMaxProcesses] = {};
   int dead_count = 0;
   for (int i = 0; i < kMaxProcesses; ++i) {
-    if (layout_->slots[i].state.load() != static_cast<std::uint32_t>(SlotState::kActive)) continue;
+    // Any state but free is reaped when its owner is gone: a slot whose state
+    // is garbage would otherwise be neither claimable nor reapable, forever.
+    if (layout_->slots[i].state.load() == static_cast<std::uint32_t>(SlotState::kFree)) continue;
     // Taking the slot's lock succeeds only when its owner is gone; holding it
     // also keeps a new process from claiming the slot while we reap it.
     if (TryLockByte(rfd, kSlotLockBase + i)) {

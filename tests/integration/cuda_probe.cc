@@ -395,7 +395,8 @@ CUfunction ProbeKernel() {
 }
 
 // Threads allocating and freeing at random; every thread works in `context`.
-void ChurnThreads(const Api& api, CUcontext context, int threads, long ms, unsigned long long seed) {
+void ChurnThreads(const Api& api, CUcontext context, int threads, long ms,
+                  unsigned long long seed) {
   std::atomic<unsigned long long> ops{0}, refused{0}, failures{0};
   const auto start = std::chrono::steady_clock::now();
   const auto end = start + std::chrono::milliseconds(ms);
@@ -467,10 +468,10 @@ void ContextThreads(const Api& api, CUdevice device, int threads, int iterations
         // One freed by hand, two left for the context's destruction to free.
         if (p[0] != 0 && api.mem_free(p[0]) != CUDA_SUCCESS) failures.fetch_add(1);
         CUfunction kernel = ProbeKernel();
-        if (kernel == nullptr ||
-            cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr) != CUDA_SUCCESS) {
-          failures.fetch_add(1);
-        }
+        const CUresult launched =
+            kernel == nullptr ? CUDA_ERROR_INVALID_HANDLE
+                              : cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr);
+        if (launched != CUDA_SUCCESS) failures.fetch_add(1);
         if (cuCtxDestroy_v2(context) != CUDA_SUCCESS) failures.fetch_add(1);
       }
     });
@@ -761,9 +762,9 @@ int main(int argc, char** argv) {
       CUfunction kernel = ProbeKernel();
       long failures = kernel == nullptr ? 1 : 0;
       for (long k = 0; k < n && kernel != nullptr; ++k) {
-        if (cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr) != CUDA_SUCCESS) {
-          ++failures;
-        }
+        const CUresult launched =
+            cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr);
+        if (launched != CUDA_SUCCESS) ++failures;
       }
       std::printf("launch kernels=%ld failures=%ld\n", n, failures);
     } else if (verb == "sync") {

@@ -1,0 +1,280 @@
+#include "fault_support.h"
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cuda/nvml_abi.h"
+
+namespace vslice::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+// nvmlProcessInfo_v1_t of nvml.h.
+struct ProcessInfoV1 {
+  unsigned int pid;
+  unsigned long long used_gpu_memory;
+};
+static_assert(sizeof(ProcessInfoV1) == 16);
+using GetProcesses_t = nvml::nvmlReturn_t (*)(nvml::nvmlDevice_t, unsigned*, ProcessInfoV1*);
+
+// Running, and not a zombie waiting to be reaped by its parent.
+bool ProcessRunning(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return false;
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= text.size()) return false;
+  const char state = text[paren + 2];
+  return state != 'Z' && state != 'X';
+}
+
+}  // namespace
+
+std::string ProbePath() { return BinDir() + "/vslice_probe"; }
+std::string LimiterPath() { return BinDir() + "/vslice-limiter"; }
+std::string CliPath() { return BinDir() + "/vslice"; }
+std::string HelperPath(const std::string& name) { return BinDir() + "/" + name; }
+
+bool Contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+long long FieldOf(const std::string& text, const std::string& prefix, const std::string& key) {
+  const auto lines = LinesStartingWith(text, prefix);
+  if (lines.empty()) return -1;
+  const std::string needle = " " + key + "=";
+  const auto at = lines[0].find(needle);
+  if (at == std::string::npos) return -1;
+  return std::stoll(lines[0].substr(at + needle.size()));
+}
+
+double SpinRate(const ProcessResult& r) {
+  const long long kernels = FieldOf(r.out, "spin kernels=", "kernels");
+  const long long us = FieldOf(r.out, "spin kernels=", "elapsed_us");
+  if (kernels < 0 || us <= 0) return 0;
+  return static_cast<double>(kernels) / (static_cast<double>(us) / 1e6);
+}
+
+// ---------------------------------------------------------------------------
+
+DeviceObserver::DeviceObserver(const std::string& sim_state, unsigned long long quota)
+    : quota_(quota) {
+  // Read by the simulator's NVML once, at the process's first nvmlInit: an
+  // observer per process (ctest runs each test in a process of its own).
+  static std::string observed;
+  if (!observed.empty() && observed != sim_state) {
+    std::fprintf(stderr,
+                 "DeviceObserver: this process already observes %s; run one test per "
+                 "process (as ctest does)\n",
+                 observed.c_str());
+    return;
+  }
+  observed = sim_state;
+  setenv("VSLICE_SIM_STATE", sim_state.c_str(), 1);
+  void* nvml = dlopen((SimLibDir() + "/libnvidia-ml.so.1").c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (nvml == nullptr) return;
+  auto init = reinterpret_cast<nvml::nvmlInit_t>(dlsym(nvml, "nvmlInit_v2"));
+  auto by_index = reinterpret_cast<nvml::nvmlDeviceGetHandleByIndex_t>(
+      dlsym(nvml, "nvmlDeviceGetHandleByIndex_v2"));
+  get_memory_ = dlsym(nvml, "nvmlDeviceGetMemoryInfo");
+  get_processes_ = dlsym(nvml, "nvmlDeviceGetComputeRunningProcesses");
+  nvml::nvmlDevice_t device = nullptr;
+  if (init == nullptr || by_index == nullptr || get_memory_ == nullptr ||
+      get_processes_ == nullptr || init() != nvml::NVML_SUCCESS ||
+      by_index(0, &device) != nvml::NVML_SUCCESS) {
+    return;
+  }
+  device_ = device;
+  ok_ = true;
+  thread_ = std::thread([this] { Run(); });
+}
+
+DeviceObserver::~DeviceObserver() { Stop(); }
+
+void DeviceObserver::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+unsigned long long DeviceObserver::UsedNow() {
+  if (!ok_) return ~0ull;
+  std::lock_guard<std::mutex> guard(nvml_mu_);
+  nvml::nvmlMemory_t m{};
+  auto get = reinterpret_cast<nvml::nvmlDeviceGetMemoryInfo_t>(get_memory_);
+  if (get(static_cast<nvml::nvmlDevice_t>(device_), &m) != nvml::NVML_SUCCESS) return ~0ull;
+  return m.used;
+}
+
+std::string DeviceObserver::Processes() {
+  ProcessInfoV1 infos[512];
+  unsigned count = 512;
+  auto get = reinterpret_cast<GetProcesses_t>(get_processes_);
+  std::lock_guard<std::mutex> guard(nvml_mu_);
+  if (get(static_cast<nvml::nvmlDevice_t>(device_), &count, infos) != nvml::NVML_SUCCESS) {
+    return " (no process list)";
+  }
+  std::string text;
+  for (unsigned i = 0; i < count; ++i) {
+    text += " " + std::to_string(infos[i].pid) +
+            (ProcessRunning(static_cast<pid_t>(infos[i].pid)) ? ":" : ":gone:") +
+            std::to_string(infos[i].used_gpu_memory);
+  }
+  return text;
+}
+
+void DeviceObserver::KillStarted() {
+  killing_.fetch_add(1);
+  kill_generation_.fetch_add(1);
+}
+
+void DeviceObserver::KillFinished() { killing_.fetch_sub(1); }
+
+void DeviceObserver::Run() {
+  while (!stop_.load()) {
+    const unsigned long generation = kill_generation_.load();
+    const bool quiet_before = killing_.load() == 0;
+    const unsigned long long used = UsedNow();
+    const bool quiet =
+        quiet_before && killing_.load() == 0 && kill_generation_.load() == generation;
+    if (used != ~0ull && !quiet) {
+      skipped_.fetch_add(1);
+    } else if (used != ~0ull) {
+      samples_.fetch_add(1);
+      unsigned long long seen = peak_.load();
+      while (used > seen && !peak_.compare_exchange_weak(seen, used)) {
+      }
+      if (used > quota_ && violations_.fetch_add(1) == 0) {
+        const std::string processes = Processes();
+        std::string ledger;
+        if (!region_path_.empty()) {
+          RegionView view(region_path_);
+          if (view.ok()) {
+            ledger =
+                "; the ledger now: " + std::to_string(view.Used()) + ", its slots (pid:bytes):";
+            for (const ProcessSlot& slot : view.layout().slots) {
+              if (slot.state.load() == static_cast<std::uint32_t>(SlotState::kActive)) {
+                ledger += " " + std::to_string(slot.pid.load()) + ":" +
+                          std::to_string(slot.used[0].load());
+              }
+            }
+          }
+        }
+        std::lock_guard<std::mutex> guard(mu_);
+        first_violation_ = "the device held " + std::to_string(used) + " bytes, the quota is " +
+                           std::to_string(quota_) + "; processes now (pid:bytes):" + processes +
+                           ledger;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+std::string DeviceObserver::report() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  std::ostringstream out;
+  out << samples_.load() << " samples of the device (" << skipped_.load()
+      << " more overlapped a kill), peak " << peak_.load() << " bytes, " << violations_.load()
+      << " above the quota of " << quota_;
+  if (!first_violation_.empty()) out << " (first: " << first_violation_ << ")";
+  return out.str();
+}
+
+// ---------------------------------------------------------------------------
+
+RegionView::RegionView(const std::string& path) {
+  char error[512];
+  if (!region_.OpenExisting(path.c_str(), error, sizeof error)) error_ = error;
+}
+
+unsigned long long RegionView::Used(int device) const {
+  return region_.is_open() ? region_.used(device) : ~0ull;
+}
+
+unsigned long long RegionView::UsedAfterReaping(int device) {
+  if (!region_.is_open()) return ~0ull;
+  // Another reaper (the limiter) may be at work; a pass of ours that finds
+  // the reaper lock taken reaps nothing, so try a few times.
+  for (int i = 0; i < 20 && region_.ReapDeadProcesses() == 0 && SlotSum(device) != Used(device);
+       ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return region_.used(device);
+}
+
+unsigned long long RegionView::SlotSum(int device) const {
+  if (!region_.is_open()) return ~0ull;
+  unsigned long long sum = 0;
+  for (const ProcessSlot& s : region_.layout()->slots) {
+    if (s.state.load() == static_cast<std::uint32_t>(SlotState::kActive))
+      sum += s.used[device].load();
+  }
+  return sum;
+}
+
+int RegionView::ActiveSlots() const {
+  if (!region_.is_open()) return -1;
+  int n = 0;
+  for (const ProcessSlot& s : region_.layout()->slots) {
+    if (s.state.load() == static_cast<std::uint32_t>(SlotState::kActive)) ++n;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+
+TestPod::TestPod(const Scratch& scratch, const std::string& name,
+                 std::map<std::string, std::string> extra, bool registry)
+    : env_(PodEnvironment(scratch)) {
+  env_["VSLICE_REGION"] = scratch.File(name + ".region");
+  env_["VSLICE_SIM_STATE"] = scratch.File("sim.state");
+  if (registry) env_["VSLICE_REGISTRY"] = scratch.File("node.registry");
+  // The tests start, kill and restart limiters themselves; a limiter the
+  // interceptor started on its own would outlive the test.
+  env_["VSLICE_AUTO_LIMITER"] = "false";
+  for (auto& [k, v] : extra) env_[k] = v;
+}
+
+void TestPod::StartLimiter(int settle_ms) {
+  limiter_ = std::make_unique<Background>(
+      std::vector<std::string>{LimiterPath(), "--region", env_["VSLICE_REGION"], "--interval-ms",
+                               "100"},
+      env_);
+  std::this_thread::sleep_for(milliseconds(settle_ms));
+}
+
+std::string TestPod::KillLimiter(int signal) {
+  if (!limiter_) return "";
+  limiter_->Kill(signal);
+  const ProcessResult r = limiter_->Wait();
+  limiter_.reset();
+  return r.err;
+}
+
+std::unique_ptr<Background> TestPod::Start(const std::vector<std::string>& steps) {
+  std::vector<std::string> argv{ProbePath()};
+  argv.insert(argv.end(), steps.begin(), steps.end());
+  return std::make_unique<Background>(argv, env_);
+}
+
+double NativeRate(const Scratch& scratch, int ms) {
+  TestPod pod(scratch, "native", {}, /*registry=*/false);
+  return SpinRate(pod.Spin(ms)->Wait());
+}
+
+int SecondsFromEnvironment(const char* name, int fallback, int most) {
+  const char* v = getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  const int n = std::atoi(v);
+  if (n <= 0) return fallback;
+  return n > most ? most : n;
+}
+
+}  // namespace vslice::testing

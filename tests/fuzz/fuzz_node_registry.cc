@@ -1,0 +1,107 @@
+// libFuzzer target: node registry files with arbitrary bytes
+// (core/node_registry.h), made as in fuzz_pod_region.cc (raw input, a valid
+// registry with patches, cut or extended, or created empty and patched).
+// Whatever validated is used as a limiter uses it: Join, DeviceIndex with a
+// UUID from the input, PodAlive on every entry, Leave. Checks: a refused file
+// says why; a validated one validates; indices stay in range; no garbage
+// entry counts as alive (only a limiter's lock makes an entry alive); after
+// Leave the entry holds no device.
+#include <unistd.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/node_registry.h"
+#include "fuzz_shared_file.h"
+
+namespace {
+
+using vslice::fuzz::Fail;
+constexpr const char* kTarget = "fuzz_node_registry";
+constexpr std::size_t kBytes = sizeof(vslice::RegistryLayout);
+
+std::vector<std::uint8_t> ValidRegistry() {
+  const std::string path = vslice::fuzz::ScratchPath("registry-template");
+  unlink(path.c_str());
+  std::vector<std::uint8_t> bytes(kBytes);
+  {
+    vslice::NodeRegistry registry;
+    char error[256];
+    if (!registry.Open(path.c_str(), error, sizeof error)) Fail(kTarget, error);
+    std::memcpy(bytes.data(), registry.layout(), kBytes);
+  }
+  unlink(path.c_str());
+  return bytes;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const std::vector<std::uint8_t> valid = ValidRegistry();
+  static const std::string path = vslice::fuzz::ScratchPath("registry");
+  if (size == 0) return 0;
+  const std::uint8_t mode = data[0];
+  ++data;
+  --size;
+
+  char error[512] = {};
+  if (!vslice::NodeRegistry::Validate(data, size, error, sizeof error) && error[0] == '\0') {
+    Fail(kTarget, "Validate refused without saying why");
+  }
+
+  vslice::fuzz::Patches input(data, size);
+  std::vector<std::uint8_t> file;
+  switch (mode % 4) {
+    case 0:
+      file.assign(data, data + size);
+      break;
+    case 1:
+    case 2:
+      file = valid;
+      for (int i = 0; i < 16 && input.ApplyOne(file.data(), file.size()); ++i) {
+      }
+      if (mode % 4 == 2) file.resize(input.Word() % (2 * kBytes));
+      break;
+    default:
+      break;
+  }
+  vslice::fuzz::WriteAll(path, file.data(), file.size());
+
+  vslice::NodeRegistry registry;
+  if (!registry.Open(path.c_str(), error, sizeof error)) {
+    if (error[0] == '\0') Fail(kTarget, "a refused file without a reason");
+    if (mode % 4 == 3) Fail(kTarget, "an empty file was not created as a registry");
+    return 0;
+  }
+  if (!vslice::NodeRegistry::Validate(registry.layout(), kBytes, error, sizeof error)) {
+    Fail(kTarget, "an opened registry does not validate");
+  }
+  if (mode % 4 == 3) {
+    auto* bytes = reinterpret_cast<std::uint8_t*>(registry.layout());
+    for (int i = 0; i < 16 && input.ApplyOne(bytes + sizeof(vslice::RegistryHeader),
+                                             kBytes - sizeof(vslice::RegistryHeader));
+         ++i) {
+    }
+  }
+  const int entry = registry.Join("fuzz");
+  if (entry < -1 || entry >= vslice::kRegistryPods)
+    Fail(kTarget, "Join returned an entry out of range");
+  std::uint8_t uuid[16];
+  for (auto& b : uuid) b = input.Byte();
+  const int device = registry.DeviceIndex(uuid);
+  if (device < -1 || device >= vslice::kRegistryDevices)
+    Fail(kTarget, "a device index out of range");
+  if (device >= 0 && registry.DeviceIndex(uuid) != device) Fail(kTarget, "a device changed index");
+  for (int p = -2; p <= vslice::kRegistryPods + 1; ++p) {
+    // Nobody else holds an entry's lock: no garbage makes an entry alive.
+    // (This process's own entry is alive only to others.)
+    if (registry.PodAlive(p)) Fail(kTarget, "an entry without a live limiter counts as alive");
+  }
+  if (entry >= 0) {
+    registry.Leave(entry);
+    for (const vslice::RegistryDevice& d : registry.layout()->devices) {
+      if (d.holder.load() == entry) Fail(kTarget, "a left entry still holds a device");
+    }
+  }
+  return 0;
+}

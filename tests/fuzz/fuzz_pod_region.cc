@@ -1,0 +1,159 @@
+// libFuzzer target: pod region files with arbitrary bytes
+// (core/pod_region.h). The input's first byte picks how the file is made:
+//   0: the input itself (any size: truncated, oversized, garbage);
+//   1: a valid region with the input's patches applied (garbage behind, or
+//      in, a valid header);
+//   2: as 1, then cut or extended to a length the input chooses;
+//   3: an empty file (a region being created), with the input's patches
+//      applied to it once created.
+// The file is opened with Open or OpenExisting; whatever validated is then
+// used as the pod's processes use it: ledger reads, ClaimSlot, Reserve and
+// Release with sizes from the input, the context reserve, ReapDeadProcesses,
+// ReleaseSlot. Checks: a refused file says why; a validated one validates;
+// no charge ever takes the ledger past the quota; after a reap that found
+// the dead, the ledger is exactly what the live slot (ours) holds.
+#include <unistd.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/pod_region.h"
+#include "fuzz_shared_file.h"
+
+namespace {
+
+using vslice::fuzz::Fail;
+constexpr const char* kTarget = "fuzz_pod_region";
+constexpr std::size_t kBytes = sizeof(vslice::RegionLayout);
+
+std::vector<std::uint8_t> ValidRegion() {
+  const std::string path = vslice::fuzz::ScratchPath("region-template");
+  unlink(path.c_str());
+  std::uint64_t quota[vslice::kMaxDevices];
+  for (int d = 0; d < vslice::kMaxDevices; ++d) quota[d] = (d + 1ull) << 30;
+  std::vector<std::uint8_t> bytes(kBytes);
+  {
+    vslice::PodRegion region;
+    char error[256];
+    if (!region.Open(path.c_str(), quota, error, sizeof error)) Fail(kTarget, error);
+    std::memcpy(bytes.data(), region.layout(), kBytes);
+  }
+  unlink(path.c_str());
+  return bytes;
+}
+
+void Use(vslice::PodRegion& region, vslice::fuzz::Patches& input) {
+  using vslice::kMaxDevices;
+  for (int d = 0; d < kMaxDevices; ++d) {
+    if (region.used(d) & vslice::kLedgerFrozen) Fail(kTarget, "used() shows the frozen flag");
+    (void)region.quota(d);
+  }
+  int slot = region.ClaimSlot();
+  if (slot < 0) {
+    // Garbage slots are reaped (nobody holds their locks), then one is free.
+    region.ReapDeadProcesses();
+    slot = region.ClaimSlot();
+  }
+  if (slot < 0) return;
+  if (slot >= vslice::kMaxProcesses) Fail(kTarget, "ClaimSlot returned a slot out of range");
+  for (int op = 0; op < 8; ++op) {
+    const int device = input.Byte() % kMaxDevices;
+    const std::uint64_t bytes = input.Word() >> (input.Byte() % 64);
+    const int kind = input.Byte() % 4;
+    switch (kind) {
+      case 0:
+        if (region.Reserve(slot, device, bytes) && region.used(device) > region.quota(device)) {
+          Fail(kTarget, "a charge took the ledger past the quota");
+        }
+        break;
+      case 1: {
+        const std::uint64_t before = region.used(device);
+        region.Release(slot, device, bytes);
+        if (region.used(device) > before) Fail(kTarget, "a release raised the ledger");
+        break;
+      }
+      case 2:
+        region.ChargeContextOnce(slot, device, bytes);
+        break;
+      default:
+        region.ReleaseContext(slot, device, bytes);
+        break;
+    }
+    // No reaper is at work here, and a charge or release waits out (and
+    // clears) a frozen flag found in the file: after one, the ledger word
+    // carries the flag only if arithmetic put it there.
+    if (kind < 2 && (region.layout()->devices[device].used.load() & vslice::kLedgerFrozen)) {
+      Fail(kTarget, "a charge or release set a ledger word's frozen flag");
+    }
+  }
+  if (region.ReapDeadProcesses() > 0) {
+    const vslice::ProcessSlot& mine = region.layout()->slots[slot];
+    for (int d = 0; d < kMaxDevices; ++d) {
+      const std::uint64_t held = mine.used[d].load();
+      const std::uint64_t expected =
+          held >= vslice::kLedgerFrozen ? vslice::kLedgerFrozen - 1 : held;
+      if (region.used(d) != expected)
+        Fail(kTarget, "after a reap the ledger is not the live slot's");
+    }
+  }
+  region.ReleaseSlot(slot);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const std::vector<std::uint8_t> valid = ValidRegion();
+  static const std::string path = vslice::fuzz::ScratchPath("region");
+  if (size == 0) return 0;
+  const std::uint8_t mode = data[0];
+  ++data;
+  --size;
+
+  char error[512] = {};
+  if (!vslice::PodRegion::Validate(data, size, error, sizeof error) && error[0] == '\0') {
+    Fail(kTarget, "Validate refused without saying why");
+  }
+
+  vslice::fuzz::Patches input(data, size);
+  std::vector<std::uint8_t> file;
+  switch (mode % 4) {
+    case 0:
+      file.assign(data, data + size);
+      break;
+    case 1:
+    case 2:
+      file = valid;
+      for (int i = 0; i < 16 && input.ApplyOne(file.data(), file.size()); ++i) {
+      }
+      if (mode % 4 == 2) file.resize(input.Word() % (2 * kBytes));
+      break;
+    default:
+      break;  // empty
+  }
+  vslice::fuzz::WriteAll(path, file.data(), file.size());
+
+  vslice::PodRegion region;
+  std::uint64_t quota[vslice::kMaxDevices];
+  for (auto& q : quota) q = input.Word();
+  const bool create = (mode & 4) != 0 || mode % 4 == 3;
+  const bool ok = create ? region.Open(path.c_str(), quota, error, sizeof error)
+                         : region.OpenExisting(path.c_str(), error, sizeof error);
+  if (!ok) {
+    if (error[0] == '\0') Fail(kTarget, "a refused file without a reason");
+    if (mode % 4 == 3) Fail(kTarget, "an empty file was not created as a region");
+    return 0;
+  }
+  if (!vslice::PodRegion::Validate(region.layout(), kBytes, error, sizeof error)) {
+    Fail(kTarget, "an opened region does not validate");
+  }
+  if (mode % 4 == 3) {
+    // Garbage in a region just created (behind its header).
+    auto* bytes = reinterpret_cast<std::uint8_t*>(region.layout());
+    for (int i = 0; i < 16 && input.ApplyOne(bytes + sizeof(vslice::RegionHeader),
+                                             kBytes - sizeof(vslice::RegionHeader));
+         ++i) {
+    }
+  }
+  Use(region, input);
+  return 0;
+}

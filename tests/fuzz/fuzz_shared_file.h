@@ -1,0 +1,75 @@
+// Helpers shared by the fuzz targets that open region and registry files.
+#ifndef VSLICE_TESTS_FUZZ_FUZZ_SHARED_FILE_H_
+#define VSLICE_TESTS_FUZZ_FUZZ_SHARED_FILE_H_
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace vslice::fuzz {
+
+// A scratch file of this process, on tmpfs when there is one.
+inline std::string ScratchPath(const char* what) {
+  const char* dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+  return std::string(dir) + "/vslice-fuzz-" + what + "-" + std::to_string(getpid());
+}
+
+inline void WriteAll(const std::string& path, const void* data, std::size_t size) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) std::abort();
+  const auto* p = static_cast<const std::uint8_t*>(data);
+  while (size > 0) {
+    const ssize_t n = write(fd, p, size);
+    if (n <= 0) std::abort();
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  close(fd);
+}
+
+[[noreturn]] inline void Fail(const char* target, const char* what) {
+  std::fprintf(stderr, "%s: %s\n", target, what);
+  std::abort();
+}
+
+// Reads patches from the fuzzer's input: each is a 4-byte offset, a 1-byte
+// length and that many bytes, applied to `file` (of `size` bytes) at
+// offset % size. Returns false when the input is used up.
+class Patches {
+ public:
+  Patches(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  bool ApplyOne(std::uint8_t* file, std::size_t file_size) {
+    if (at_ + 5 > size_) return false;
+    std::uint32_t offset;
+    std::memcpy(&offset, data_ + at_, 4);
+    std::size_t length = data_[at_ + 4];
+    at_ += 5;
+    if (length > size_ - at_) length = size_ - at_;
+    const std::size_t where = offset % file_size;
+    if (length > file_size - where) length = file_size - where;
+    std::memcpy(file + where, data_ + at_, length);
+    at_ += length;
+    return true;
+  }
+  // The next input byte (0 once used up), for choices.
+  std::uint8_t Byte() { return at_ < size_ ? data_[at_++] : 0; }
+  std::uint64_t Word() {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | Byte();
+    return v;
+  }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace vslice::fuzz
+
+#endif  // VSLICE_TESTS_FUZZ_FUZZ_SHARED_FILE_H_
