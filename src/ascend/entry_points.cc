@@ -1,13 +1,11 @@
 #include "ascend/entry_points.h"
 
-#include <dlfcn.h>
-#include <sched.h>
-
 #include <atomic>
 #include <cstring>
 
 #include "ascend/wrappers.h"
 #include "core/dynamic_symbols.h"
+#include "core/lazy_library.h"
 #include "core/log.h"
 
 namespace vslice::ascend {
@@ -44,44 +42,24 @@ constexpr int kLibraryCount = 2;
 
 std::atomic<void*> g_real[kEntryCount];
 
-enum ResolveState : int { kUnresolved = 0, kResolving = 1, kResolved = 2, kMissing = 3 };
-std::atomic<int> g_state[kLibraryCount];
-// Set on the thread that is resolving: the runtime's own constructors may call
-// back into a wrapper, which must then pass straight through.
-thread_local bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
-
-
-// The names CANN installs under (no version suffix: that is how the toolkit
-// ships them and how applications link them).
-const char* LibraryFile(Library library) {
-  return library == Library::kRuntime ? "libruntime.so" : "libascendcl.so";
+template <int kLibrary>
+void Fill(void* handle) {
+  for (int i = 0; i < kEntryCount; ++i) {
+    if (static_cast<int>(kEntryPoints[i].library) != kLibrary) continue;
+    g_real[i].store(vslice::RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
+  }
 }
 
 bool ResolveLibrary(Library library) {
-  std::atomic<int>& state = g_state[static_cast<int>(library)];
-  int s = state.load(std::memory_order_acquire);
-  if (s == kResolved) return true;
-  if (s == kMissing || t_resolving) return false;
-  int expected = kUnresolved;
-  if (state.compare_exchange_strong(expected, kResolving, std::memory_order_acq_rel)) {
-    t_resolving = true;
-    void* handle = dlopen(LibraryFile(library), RTLD_LAZY | RTLD_LOCAL);
-    if (handle == nullptr) {
-      Log(LogLevel::kDebug, "cannot load %s: %s", LibraryFile(library), dlerror());
-    } else {
-      for (int i = 0; i < kEntryCount; ++i) {
-        if (kEntryPoints[i].library != library) continue;
-        // A lookup on the library's own handle never sees the preloaded
-        // wrappers, so this is the runtime's definition.
-        g_real[i].store(vslice::RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
-      }
-    }
-    t_resolving = false;
-    state.store(handle != nullptr ? kResolved : kMissing, std::memory_order_release);
-    return handle != nullptr;
-  }
-  while ((s = state.load(std::memory_order_acquire)) == kResolving) sched_yield();
-  return s == kResolved;
+  // The names CANN installs under (no version suffix: that is how the
+  // toolkit ships them and how applications link them).
+  static constinit LazyLibrary libraries[] = {LazyLibrary("libruntime.so"),
+                                              LazyLibrary("libascendcl.so")};
+  // One fill function per library: a lookup on the library's own handle
+  // never sees the preloaded wrappers, so these are the real definitions.
+  static void (*const fills[])(void*) = {&Fill<0>, &Fill<1>};
+  const int index = static_cast<int>(library);
+  return libraries[index].Resolve(fills[index]);
 }
 
 }  // namespace

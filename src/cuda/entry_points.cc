@@ -1,12 +1,10 @@
 #include "cuda/entry_points.h"
 
-#include <dlfcn.h>
-#include <sched.h>
-
 #include <cstring>
 #include <string_view>
 
 #include "core/dynamic_symbols.h"
+#include "core/lazy_library.h"
 #include "core/log.h"
 #include "cuda/wrappers.h"
 
@@ -107,41 +105,24 @@ constexpr int kEntryCount = static_cast<int>(Entry::kCount);
 
 std::atomic<void*> g_real[kEntryCount];
 
-enum ResolveState : int { kUnresolved = 0, kResolving = 1, kResolved = 2, kMissing = 3 };
-std::atomic<int> g_state[2];
-// Set on the thread that is resolving: the driver's own constructors may call
-// dlsym, which must then pass straight through.
-thread_local bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
-
-const char* LibraryFile(Library library) {
-  return library == Library::kCuda ? "libcuda.so.1" : "libnvidia-ml.so.1";
+template <int kLibrary>
+void Fill(void* handle) {
+  for (int i = 0; i < kEntryCount; ++i) {
+    if (static_cast<int>(kEntryPoints[i].library) != kLibrary) continue;
+    g_real[i].store(vslice::RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
+  }
 }
 
 }  // namespace
 
 bool ResolveLibrary(Library library) {
-  std::atomic<int>& state = g_state[static_cast<int>(library)];
-  int s = state.load(std::memory_order_acquire);
-  if (s == kResolved) return true;
-  if (s == kMissing || t_resolving) return false;
-  int expected = kUnresolved;
-  if (state.compare_exchange_strong(expected, kResolving, std::memory_order_acq_rel)) {
-    t_resolving = true;
-    void* handle = dlopen(LibraryFile(library), RTLD_LAZY | RTLD_LOCAL);
-    if (handle == nullptr) {
-      Log(LogLevel::kDebug, "cannot load %s: %s", LibraryFile(library), dlerror());
-    } else {
-      for (int i = 0; i < kEntryCount; ++i) {
-        if (kEntryPoints[i].library != library) continue;
-        g_real[i].store(vslice::RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
-      }
-    }
-    t_resolving = false;
-    state.store(handle != nullptr ? kResolved : kMissing, std::memory_order_release);
-    return handle != nullptr;
-  }
-  while ((s = state.load(std::memory_order_acquire)) == kResolving) sched_yield();
-  return s == kResolved;
+  static constinit LazyLibrary libraries[] = {LazyLibrary("libcuda.so.1"),
+                                              LazyLibrary("libnvidia-ml.so.1")};
+  // One fill function per library: a lookup on the library's own handle
+  // never sees the preloaded wrappers, so these are the real definitions.
+  static void (*const fills[])(void*) = {&Fill<0>, &Fill<1>};
+  const int index = static_cast<int>(library);
+  return libraries[index].Resolve(fills[index]);
 }
 
 void* RealEntry(Entry entry) {
