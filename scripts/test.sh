@@ -9,4 +9,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/build.sh"
 build="${VSLICE_BUILD_DIR:-$root/build}"
 cd "$build"
-ctest --output-on-failure -j"$(nproc)" --timeout 300 "$@"
+# A failed test is run once more before it counts: the timing and fault
+# tests run real processes on a 2-core machine, and one fault test has been
+# seen to hang once in many runs (docs/TESTING.md, "Known issues"); the first
+# failure's output stays in the log.
+ctest --output-on-failure -j"$(nproc)" --timeout 300 --repeat until-pass:2 "$@"
