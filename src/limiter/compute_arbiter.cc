@@ -111,7 +111,12 @@ void ComputeArbiter::Pass(std::uint64_t now, std::uint64_t elapsed) {
   }
   if (!managed) return;
   for (int d = 0; d < kMaxDevices; ++d) {
-    if (devices_[d].holding || InUse(d)) PassDevice(d, devices_[d], now, elapsed);
+    // A device the pod wanted last pass gets one more, so that a pod that
+    // stopped using it withdraws its wish instead of leaving every other pod
+    // waiting for it.
+    if (devices_[d].holding || devices_[d].wanted || InUse(d)) {
+      PassDevice(d, devices_[d], now, elapsed);
+    }
   }
 }
 

@@ -66,18 +66,20 @@ KillRun KillAtRandom(TestPod& pod, DeviceObserver& observer, int workers, int th
       observer.KillStarted();
       live[at]->Kill(SIGKILL);
       const ProcessResult r = live[at]->Wait(10000);
-      observer.KillFinished();
+      observer.KillFinished(live[at]->pid());
       EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.err;
       live[at] = start_one();
       ++run.kills;
     }
   }
-  observer.KillStarted();
   for (auto& w : live) {
+    observer.KillStarted();
     w->Kill(SIGKILL);
-    w->Wait(10000);
   }
-  observer.KillFinished();
+  for (auto& w : live) {
+    w->Wait(10000);
+    observer.KillFinished(w->pid());
+  }
   return run;
 }
 
@@ -135,11 +137,17 @@ TEST(CrashTest, RandomKillsWhileAllocatingWithALimiter) {
   DeviceObserver observer(scratch.File("sim.state"), 1 * kGiB);
   ASSERT_TRUE(observer.ok());
   observer.set_region(pod.region());
+  Watchdog watchdog(SecondsFromEnvironment("VSLICE_FAULT_WATCHDOG_SECONDS", 120, 3600),
+                    pod.region());
+  watchdog.Phase("killing at random");
   const auto start = Clock::now();
   const KillRun run = KillAtRandom(pod, observer, 6, 4, Iterations(), 7);
   std::cout << "[ faults ] " << run.kills << " processes SIGKILLed at random in "
-            << std::chrono::duration_cast<milliseconds>(Clock::now() - start).count() << " ms\n";
+            << std::chrono::duration_cast<milliseconds>(Clock::now() - start).count() << " ms"
+            << std::endl;
+  watchdog.Phase("checking the end state");
   CheckEndState(pod, observer, /*limiter=*/true);
+  watchdog.Phase("stopping the observer");
   observer.Stop();
   std::cout << "[ faults ] observer: " << observer.report() << "\n";
   EXPECT_GT(observer.samples(), 100);
@@ -155,9 +163,14 @@ TEST(CrashTest, RandomKillsWhileAllocatingWithoutALimiter) {
   DeviceObserver observer(scratch.File("sim.state"), 1 * kGiB);
   ASSERT_TRUE(observer.ok());
   observer.set_region(pod.region());
+  Watchdog watchdog(SecondsFromEnvironment("VSLICE_FAULT_WATCHDOG_SECONDS", 120, 3600),
+                    pod.region());
+  watchdog.Phase("killing at random");
   const KillRun run = KillAtRandom(pod, observer, 6, 4, Iterations(), 11);
-  std::cout << "[ faults ] " << run.kills << " processes SIGKILLed at random\n";
+  std::cout << "[ faults ] " << run.kills << " processes SIGKILLed at random" << std::endl;
+  watchdog.Phase("checking the end state");
   CheckEndState(pod, observer, /*limiter=*/false);
+  watchdog.Phase("stopping the observer");
   observer.Stop();
   std::cout << "[ faults ] observer: " << observer.report() << "\n";
   EXPECT_EQ(observer.violations(), 0) << observer.report();

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -135,7 +136,27 @@ void DeviceObserver::KillStarted() {
   kill_generation_.fetch_add(1);
 }
 
-void DeviceObserver::KillFinished() { killing_.fetch_sub(1); }
+void DeviceObserver::KillFinished(pid_t pid) {
+  if (pid > 0 && ok_) {
+    ProcessInfoV1 infos[512];
+    auto get = reinterpret_cast<GetProcesses_t>(get_processes_);
+    for (int i = 0; i < 1000; ++i) {
+      UsedNow();  // has the simulator return what the dead held
+      unsigned count = 512;
+      bool listed = false;
+      {
+        std::lock_guard<std::mutex> guard(nvml_mu_);
+        if (get(static_cast<nvml::nvmlDevice_t>(device_), &count, infos) == nvml::NVML_SUCCESS) {
+          for (unsigned k = 0; k < count; ++k)
+            listed = listed || infos[k].pid == static_cast<unsigned>(pid);
+        }
+      }
+      if (!listed) break;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+  }
+  killing_.fetch_sub(1);
+}
 
 void DeviceObserver::Run() {
   while (!stop_.load()) {
@@ -188,6 +209,94 @@ std::string DeviceObserver::report() const {
 }
 
 // ---------------------------------------------------------------------------
+
+namespace {
+
+std::string ReadSmallFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+  for (char& c : text) {
+    if (c == '\0') c = ' ';  // /proc/PID/cmdline separates arguments with NULs
+  }
+  return text;
+}
+
+// Each thread of `pid`: its state, the kernel function it sleeps in, its
+// system call.
+std::string ThreadsOf(pid_t pid) {
+  std::string out;
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(task, ec)) {
+    const std::string dir = entry.path().string();
+    const std::string stat = ReadSmallFile(dir + "/stat");
+    const auto paren = stat.rfind(')');
+    const char state =
+        paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+    out += "    thread " + entry.path().filename().string() + " state " + state + " wchan " +
+           ReadSmallFile(dir + "/wchan") + " syscall " + ReadSmallFile(dir + "/syscall") + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+Watchdog::Watchdog(int seconds, std::string region) : region_(std::move(region)) {
+  thread_ = std::thread([this, seconds] {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (done_.wait_for(lock, std::chrono::seconds(seconds), [this] { return finished_; })) return;
+    std::string report = "\n[ watchdog ] the test is still running after " +
+                         std::to_string(seconds) + " s, in phase: " + phase_ + "\n";
+    report += "  this process (" + std::to_string(getpid()) + "):\n" + ThreadsOf(getpid());
+    std::vector<pid_t> children;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+      const std::string stat = ReadSmallFile(entry.path().string() + "/stat");
+      const auto paren = stat.rfind(')');
+      if (paren == std::string::npos) continue;
+      // Fields after the name: state, ppid.
+      const std::string rest = stat.substr(paren + 2);
+      const auto space = rest.find(' ');
+      if (space == std::string::npos) continue;
+      const pid_t ppid = static_cast<pid_t>(std::atol(rest.c_str() + space + 1));
+      if (ppid != getpid()) continue;
+      children.push_back(static_cast<pid_t>(std::atol(name.c_str())));
+      report += "  child " + name + ": " + ReadSmallFile(entry.path().string() + "/cmdline") +
+                "\n" + ThreadsOf(static_cast<pid_t>(std::atol(name.c_str())));
+    }
+    if (!region_.empty()) {
+      RegionView view(region_);
+      if (view.ok()) {
+        report += "  region: ledger word " + std::to_string(view.layout().devices[0].used.load()) +
+                  ", live slots hold " + std::to_string(view.SlotSum()) + ", " +
+                  std::to_string(view.ActiveSlots()) + " active slots\n";
+      }
+    }
+    std::fputs(report.c_str(), stderr);
+    std::fflush(stderr);
+    // The processes this test started would outlive it (nothing runs their
+    // destructors after abort).
+    for (pid_t child : children) kill(child, SIGKILL);
+    std::abort();
+  });
+}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_ = true;
+  }
+  done_.notify_all();
+  thread_.join();
+}
+
+void Watchdog::Phase(const std::string& phase) {
+  std::lock_guard<std::mutex> lock(mu_);
+  phase_ = phase;
+}
 
 RegionView::RegionView(const std::string& path) {
   char error[512];

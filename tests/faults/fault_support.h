@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -56,7 +57,10 @@ class DeviceObserver {
   // Names the pod's region: a violation's report then shows the ledger too.
   void set_region(const std::string& path) { region_path_ = path; }
   void KillStarted();
-  void KillFinished();
+  // After the killed process was waited for: waits (up to a second) until the
+  // simulator has returned what `pid` held, which it does lazily, whenever a
+  // process looks, and which another process may be doing right now.
+  void KillFinished(pid_t pid = 0);
   ~DeviceObserver();
   void Stop();
   long samples() const { return samples_.load(); }
@@ -110,6 +114,24 @@ class RegionView {
  private:
   PodRegion region_;
   std::string error_;
+};
+
+// Aborts the test with a report of what everything was waiting for, when it
+// is still running `seconds` after it started: a hang then fails fast and
+// says where, instead of running into ctest's timeout silently.
+class Watchdog {
+ public:
+  Watchdog(int seconds, std::string region);
+  ~Watchdog();
+  void Phase(const std::string& phase);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable done_;
+  bool finished_ = false;
+  std::string phase_ = "start";
+  std::string region_;
+  std::thread thread_;
 };
 
 // Polls `condition` every millisecond until it holds or `timeout_ms` passes.
