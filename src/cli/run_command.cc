@@ -10,7 +10,7 @@
 #include "cli/child_status.h"
 #include "cli/cli_error.h"
 #include "cli/command_process.h"
-#include "cli/human_units.h"
+#include "core/human_units.h"
 #include "cli/limiter_process.h"
 #include "cli/paths.h"
 #include "cli/region_snapshot.h"

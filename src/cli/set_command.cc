@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "cli/cli_error.h"
-#include "cli/human_units.h"
+#include "core/human_units.h"
 #include "cli/option_reader.h"
 #include "cli/paths.h"
 #include "cli/usage.h"

@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "cli/cli_error.h"
-#include "cli/human_units.h"
+#include "core/human_units.h"
 #include "cli/option_reader.h"
 #include "cli/paths.h"
 #include "cli/status_format.h"

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "cli/human_units.h"
+#include "core/human_units.h"
 #include "cli/json_writer.h"
 #include "cli/text_table.h"
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/clock.h"
+#include "core/human_units.h"
 #include "core/log.h"
 #include "limiter/process_liveness.h"
 
@@ -17,37 +18,6 @@ namespace {
 // whatever its pid says (pids are reused, and may be from another pid
 // namespace): twice the longest interval.
 constexpr std::uint64_t kStaleHeartbeatNs = 20'000'000'000ull;
-
-// "1.50 GiB", for log lines that also give the exact byte count.
-std::string Human(std::uint64_t bytes) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024.0 && unit < 6) {
-    value /= 1024.0;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f %s", value, kUnits[unit]);
-  return text;
-}
-
-// "device 0 1.50 GiB, devices 1-15 unlimited": runs of equal quotas.
-std::string QuotaSummary(const std::uint64_t (&quota)[kMaxDevices]) {
-  std::string text;
-  for (int first = 0; first < kMaxDevices;) {
-    int last = first;
-    while (last + 1 < kMaxDevices && quota[last + 1] == quota[first]) ++last;
-    if (!text.empty()) text += ", ";
-    text += first == last ? "device " + std::to_string(first)
-                          : "devices " + std::to_string(first) + "-" + std::to_string(last);
-    text += " ";
-    text += quota[first] == kNoLimit ? "unlimited" : Human(quota[first]);
-    first = last + 1;
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -100,11 +70,11 @@ void Limiter::LogQuotas(const std::uint64_t (&requested)[kMaxDevices]) {
     differs = differs || current[d] != requested[d];
   }
   Log(LogLevel::kInfo, "limiter serving region %s; quota: %s", path_.c_str(),
-      QuotaSummary(current).c_str());
+      FormatQuotas(current).c_str());
   if (differs) {
     Log(LogLevel::kInfo,
         "region %s already existed and keeps its own quota; the environment asks for: %s",
-        path_.c_str(), QuotaSummary(requested).c_str());
+        path_.c_str(), FormatQuotas(requested).c_str());
   }
 }
 
@@ -135,7 +105,7 @@ void Limiter::Reap() {
   }
   Log(LogLevel::kInfo, "reaped %d dead process%s in region %s: %" PRIu64
       " bytes (%s) returned to the pod%s%s%s",
-      reaped, reaped == 1 ? "" : "es", path_.c_str(), total, Human(total).c_str(),
+      reaped, reaped == 1 ? "" : "es", path_.c_str(), total, FormatBytes(total).c_str(),
       per_device.empty() ? "" : " (", per_device.c_str(), per_device.empty() ? "" : ")");
 }
 

@@ -1,8 +1,8 @@
-#include "cli/human_units.h"
+#include "core/human_units.h"
 
 #include <cstdio>
 
-namespace vslice::cli {
+namespace vslice {
 
 std::string FormatBytes(std::uint64_t bytes) {
   static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -39,4 +39,4 @@ std::string FormatQuotas(const std::uint64_t (&quota)[kMaxDevices]) {
   return text;
 }
 
-}  // namespace vslice::cli
+}  // namespace vslice

@@ -1,13 +1,14 @@
-// Byte counts and durations for people.
-#ifndef VSLICE_CLI_HUMAN_UNITS_H_
-#define VSLICE_CLI_HUMAN_UNITS_H_
+// Byte counts and durations for people, in the operator tools (the CLI and
+// the limiter's log). Not for the interceptor: these allocate.
+#ifndef VSLICE_CORE_HUMAN_UNITS_H_
+#define VSLICE_CORE_HUMAN_UNITS_H_
 
 #include <cstdint>
 #include <string>
 
 #include "core/options.h"
 
-namespace vslice::cli {
+namespace vslice {
 
 // Binary units, two decimals: "0 B", "1023 B", "1.00 KiB", "1.50 GiB".
 std::string FormatBytes(std::uint64_t bytes);
@@ -19,6 +20,6 @@ std::string FormatSeconds(std::uint64_t nanoseconds);
 // "device 0 1.50 GiB, device 1 512.00 MiB, devices 2-15 unlimited".
 std::string FormatQuotas(const std::uint64_t (&quota)[kMaxDevices]);
 
-}  // namespace vslice::cli
+}  // namespace vslice
 
-#endif  // VSLICE_CLI_HUMAN_UNITS_H_
+#endif  // VSLICE_CORE_HUMAN_UNITS_H_
