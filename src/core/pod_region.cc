@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/clock.h"
 #include "core/shared_file.h"
 
 namespace vslice {
@@ -24,12 +25,6 @@ constexpr std::int64_t kReconcileWaitNs = 200'000'000;
 // scan for the dead.
 constexpr std::uint64_t kScanWaitNs = 1'000'000;
 
-std::uint64_t NowNs(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 void CpuRelax() { __builtin_ia32_pause(); }
 
@@ -71,14 +66,14 @@ class ReapingFlag {
 // of the region that never holds the reaper lock itself.
 void WaitForOtherReaper(const RegionLayout& layout, int fd, bool sibling) {
   const pid_t self = getpid();
-  const std::uint64_t start = NowNs(CLOCK_MONOTONIC);
+  const std::uint64_t start = MonotonicNowNs();
   while ((sibling && g_reaping_pid.load() == self) ||
          (fd >= 0 && ByteHeldElsewhere(fd, kReaperLockOffset))) {
     bool frozen = false;
     for (const DeviceLedger& ledger : layout.devices) {
       frozen = frozen || (ledger.used.load() & kLedgerFrozen) != 0;
     }
-    const std::uint64_t waited = NowNs(CLOCK_MONOTONIC) - start;
+    const std::uint64_t waited = MonotonicNowNs() - start;
     if (waited > (frozen ? 2 * kReconcileWaitNs : kScanWaitNs)) return;
     sched_yield();
   }
@@ -150,7 +145,7 @@ void InitialiseRegion(void* map, const void* context) {
   h.total_bytes = kLayoutBytes;
   h.max_devices = kMaxDevices;
   h.max_processes = kMaxProcesses;
-  h.created_unix_ns.store(NowNs(CLOCK_REALTIME));
+  h.created_unix_ns.store(UnixNowNs());
   for (int d = 0; d < kMaxDevices; ++d) {
     layout->devices[d].quota.store(quota != nullptr ? quota[d] : kNoLimit);
   }
@@ -219,7 +214,7 @@ int PodRegion::ClaimSlot() {
     slot.allocations.store(0);
     slot.refusals.store(0);
     slot.pid.store(static_cast<std::int32_t>(getpid()));
-    slot.started_unix_ns.store(NowNs(CLOCK_REALTIME));
+    slot.started_unix_ns.store(UnixNowNs());
     std::uint32_t expected = static_cast<std::uint32_t>(SlotState::kFree);
     if (slot.state.compare_exchange_strong(expected,
                                            static_cast<std::uint32_t>(SlotState::kActive))) {
@@ -402,7 +397,7 @@ int PodRegion::ReapDeadProcesses() {
   }
 
   for (auto& ledger : layout_->devices) ledger.used.fetch_or(kLedgerFrozen);
-  const std::uint64_t deadline = NowNs(CLOCK_MONOTONIC) + kReconcileWaitNs;
+  const std::uint64_t deadline = MonotonicNowNs() + kReconcileWaitNs;
   for (;;) {
     bool busy = false;
     for (int i = 0; i < kMaxProcesses && !busy; ++i) {
@@ -411,7 +406,7 @@ int PodRegion::ReapDeadProcesses() {
              s.inflight.load() != 0;
     }
     if (!busy) break;
-    if (NowNs(CLOCK_MONOTONIC) > deadline) {
+    if (MonotonicNowNs() > deadline) {
       for (auto& ledger : layout_->devices) ledger.used.fetch_and(~kLedgerFrozen);
       unlock_all();
       return 0;
