@@ -19,15 +19,14 @@ bool MayBeWrapped(const char* name) {
   return (name[0] == 'r' && name[1] == 't') || std::strncmp(name, "acl", 3) == 0;
 }
 
+void* Wrapper(const char* name, void*) { return vslice::ascend::WrapperFor(name); }
+
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) void* dlsym(void* handle, const char* name) {
   // <dlfcn.h> declares the name nonnull; hide that from the optimiser so the
-  // null check below survives (a null name must not crash the process).
+  // null check survives (a null name must not crash the process).
   asm("" : "+r"(name));
-  void* found = handle == RTLD_NEXT ? vslice::NextDefinition(__builtin_return_address(0), name)
-                                    : vslice::RealDlsym(handle, name);
-  if (found == nullptr || name == nullptr || !MayBeWrapped(name)) return found;
-  void* wrapper = vslice::ascend::WrapperFor(name);
-  return wrapper != nullptr ? wrapper : found;
+  return vslice::InterposedDlsym(handle, name, __builtin_return_address(0), &MayBeWrapped,
+                                 &Wrapper);
 }

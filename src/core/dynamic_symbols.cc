@@ -109,4 +109,13 @@ void* NextDefinition(const void* caller, const char* name) {
   }
 }
 
+void* InterposedDlsym(void* handle, const char* name, const void* caller,
+                      bool (*may_be_wrapped)(const char*),
+                      void* (*wrapper_for)(const char* name, void* found)) {
+  void* found = handle == RTLD_NEXT ? NextDefinition(caller, name) : RealDlsym(handle, name);
+  if (found == nullptr || name == nullptr || !may_be_wrapped(name)) return found;
+  void* wrapper = wrapper_for(name, found);
+  return wrapper != nullptr ? wrapper : found;
+}
+
 }  // namespace vslice

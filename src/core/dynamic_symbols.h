@@ -19,6 +19,15 @@ void* RealDlsym(void* handle, const char* name);
 // walk is done here for callers outside the backend library.
 void* NextDefinition(const void* caller, const char* name);
 
+// The body of a backend's exported dlsym: looks `name` up as the C library
+// would for a call from `caller` (RTLD_NEXT included), then hands out
+// `wrapper_for(name, found)` instead of what was found when that returns
+// non-null. `may_be_wrapped` is the cheap prefix test that keeps every other
+// lookup of the process (Python's, the loader's) on the fast path.
+void* InterposedDlsym(void* handle, const char* name, const void* caller,
+                      bool (*may_be_wrapped)(const char*),
+                      void* (*wrapper_for)(const char* name, void* found));
+
 }  // namespace vslice
 
 #endif  // VSLICE_CORE_DYNAMIC_SYMBOLS_H_

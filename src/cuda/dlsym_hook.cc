@@ -17,15 +17,16 @@ bool MayBeWrapped(const char* name) {
   return (name[0] == 'c' && name[1] == 'u') || std::strncmp(name, "nvml", 4) == 0;
 }
 
+void* Wrapper(const char* name, void* found) {
+  return vslice::cuda::WrapperFor(name, found, -1, false);
+}
+
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) void* dlsym(void* handle, const char* name) {
   // <dlfcn.h> declares the name nonnull; hide that from the optimiser so the
-  // null check below survives (a null name must not crash the process).
+  // null check survives (a null name must not crash the process).
   asm("" : "+r"(name));
-  void* found = handle == RTLD_NEXT ? vslice::NextDefinition(__builtin_return_address(0), name)
-                                    : vslice::RealDlsym(handle, name);
-  if (found == nullptr || name == nullptr || !MayBeWrapped(name)) return found;
-  void* wrapper = vslice::cuda::WrapperFor(name, found, -1, false);
-  return wrapper != nullptr ? wrapper : found;
+  return vslice::InterposedDlsym(handle, name, __builtin_return_address(0), &MayBeWrapped,
+                                 &Wrapper);
 }
