@@ -50,6 +50,12 @@ bool NodeRegistry::Validate(const void* data, std::size_t size, char* error,
     std::snprintf(error, error_size, "%zu bytes is too short for a registry header", size);
     return false;
   }
+  if (reinterpret_cast<std::uintptr_t>(data) % alignof(RegistryHeader) != 0) {
+    std::snprintf(error, error_size,
+                  "registry bytes at %p are not aligned to %zu bytes (a mapped file is)", data,
+                  alignof(RegistryHeader));
+    return false;
+  }
   if (h->magic != kRegistryMagic) {
     std::snprintf(error, error_size, "not a vslice registry (magic %#llx, expected %#llx)",
                   static_cast<unsigned long long>(h->magic),

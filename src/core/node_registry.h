@@ -26,6 +26,8 @@ class NodeRegistry {
   bool Open(const char* path, char* error, std::size_t error_size);
   void Close();
   bool is_open() const { return layout_ != nullptr; }
+  // Checks a mapped file of `size` bytes as PodRegion::Validate does: a
+  // misaligned buffer is refused, not read.
   static bool Validate(const void* data, std::size_t size, char* error, std::size_t error_size);
 
   // Claims an entry for this pod, named `name`, and holds its lock. Entries

@@ -107,6 +107,12 @@ bool PodRegion::Validate(const void* data, std::size_t size, char* error,
                              size, sizeof(RegionHeader));
     return false;
   }
+  if (reinterpret_cast<std::uintptr_t>(data) % alignof(RegionHeader) != 0) {
+    if (error) std::snprintf(error, error_size,
+                             "region bytes at %p are not aligned to %zu bytes (a mapped file is)",
+                             data, alignof(RegionHeader));
+    return false;
+  }
   if (header->magic != kRegionMagic) {
     if (error) std::snprintf(error, error_size,
                              "not a vslice region (magic %#llx, expected %#llx)",

@@ -50,8 +50,9 @@ class PodRegion {
   void Close();
   bool is_open() const { return layout_ != nullptr; }
 
-  // Checks a mapped file of `size` bytes: magic, version, sizes. Exposed for
-  // tests and the fuzzer; `error` explains what is wrong.
+  // Checks a mapped file of `size` bytes: alignment (a mapping is page
+  // aligned; anything else is refused, not read), magic, version, sizes.
+  // Exposed for tests and the fuzzer; `error` explains what is wrong.
   static bool Validate(const void* data, std::size_t size, char* error,
                        std::size_t error_size);
 

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 
 namespace vslice::fuzz {
@@ -31,6 +32,26 @@ inline void WriteAll(const std::string& path, const void* data, std::size_t size
   }
   close(fd);
 }
+
+// The input copied to storage aligned as a mapped file is, so that
+// Validate reads the bytes instead of refusing their address.
+class AlignedCopy {
+ public:
+  AlignedCopy(const std::uint8_t* data, std::size_t size)
+      : bytes_(static_cast<std::uint8_t*>(::operator new(size + 1, std::align_val_t{4096}))),
+        size_(size) {
+    std::memcpy(bytes_, data, size);
+  }
+  ~AlignedCopy() { ::operator delete(bytes_, std::align_val_t{4096}); }
+  AlignedCopy(const AlignedCopy&) = delete;
+  AlignedCopy& operator=(const AlignedCopy&) = delete;
+  const std::uint8_t* data() const { return bytes_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::uint8_t* bytes_;
+  std::size_t size_;
+};
 
 [[noreturn]] inline void Fail(const char* target, const char* what) {
   std::fprintf(stderr, "%s: %s\n", target, what);

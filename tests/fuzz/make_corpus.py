@@ -75,6 +75,10 @@ write("fuzz_pod_region", "garbage-slots", b"\x01" +
       patch(REGION_SLOTS, b"\x07\x00\x00\x00\x2a\x00\x00\x00\x09\x00\x00\x00") +
       patch(REGION_SLOTS + 1024, b"\x01\x00\x00\x00") +
       patch(REGION_SLOTS + 1024 + 16, struct.pack("<Q", 1 << 40)))
+# A whole header's worth of raw bytes: read where the input lies (one byte
+# in, so misaligned) it must be refused by address, not read.
+write("fuzz_pod_region", "raw-header", b"\x00" + struct.pack("<QI", 0x31524543494C5356, 1) +
+      b"\x00" * 300)
 write("fuzz_pod_region", "truncated", b"\x02" + NO_PATCH * 16 + struct.pack(">Q", 4096))
 # A quota of "no limit" and a charge of 2^64 - 1 bytes.
 write("fuzz_pod_region", "huge-charge", b"\x03" + b"\xff" * 8 * 16 + NO_PATCH * 16 +
@@ -90,6 +94,7 @@ write("fuzz_node_registry", "holders", b"\x01" +
 write("fuzz_node_registry", "pods", b"\x01" +
       patch(REGISTRY_PODS, struct.pack("<Ii", 1, 4242) + b"\x00" * 8 + b"n" * 48) +
       patch(REGISTRY_PODS + 64, struct.pack("<IIQQ", 1, 0, (1 << 64) - 1, 7)))
+write("fuzz_node_registry", "raw-header", b"\x00" + b"\x00" * 300)
 write("fuzz_node_registry", "truncated", b"\x02" + NO_PATCH * 16 + struct.pack(">Q", 300))
 write("fuzz_node_registry", "created", b"\x03" +
       patch(0, struct.pack("<I", 2) + b"vsliceSIMdev\x00\x00\x00\x00") + b"vsliceSIMdev\x00\x00\x00\x00")

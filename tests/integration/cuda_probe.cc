@@ -8,6 +8,10 @@
 //   alloc:KIND:SIZE   allocate SIZE bytes (k/m/g suffixes) through KIND: mem,
 //                     pitch, managed, async, pool, create, create_host, array,
 //                     array3d, mipmap. Prints "alloc KIND BYTES -> RESULT".
+//   alloc_retry:KIND:SIZE:MS
+//                     as alloc, but an out-of-memory refusal is retried every
+//                     millisecond for up to MS ms (other processes may still be
+//                     freeing): "alloc KIND BYTES -> RESULT tries=N".
 //   free:N            free the N-th successful allocation (0-based).
 //   freeall           free every allocation still held.
 //   info              cuMemGetInfo: "info free=F total=T".
@@ -603,6 +607,26 @@ int main(int argc, char** argv) {
       }
       const std::string kind = rest.substr(0, c2);
       std::printf("alloc %s %llu -> %d\n", kind.c_str(), bytes, probe.Allocate(kind, bytes));
+    } else if (verb == "alloc_retry") {
+      const auto c2 = rest.find(':');
+      const auto c3 = c2 == std::string::npos ? c2 : rest.find(':', c2 + 1);
+      unsigned long long bytes = 0;
+      if (c3 == std::string::npos || !ParseSize(rest.substr(c2 + 1, c3 - c2 - 1), &bytes)) {
+        std::fprintf(stderr, "probe: bad step %s (expected alloc_retry:KIND:SIZE:MS)\n",
+                     step.c_str());
+        return 1;
+      }
+      const std::string kind = rest.substr(0, c2);
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(std::atoll(rest.c_str() + c3 + 1));
+      int tries = 0;
+      CUresult r;
+      do {
+        if (tries > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        r = probe.Allocate(kind, bytes);
+        ++tries;
+      } while (r == CUDA_ERROR_OUT_OF_MEMORY && std::chrono::steady_clock::now() < deadline);
+      std::printf("alloc %s %llu -> %d tries=%d\n", kind.c_str(), bytes, r, tries);
     } else if (verb == "free") {
       const size_t n = std::strtoul(rest.c_str(), nullptr, 10);
       if (n >= probe.held().size()) {

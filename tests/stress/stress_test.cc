@@ -35,13 +35,16 @@ TEST(StressTest, ManyProcessesManyThreadsOneQuota) {
   std::vector<std::unique_ptr<Background>> workers;
   for (int i = 0; i < kProcesses; ++i) {
     // After the churn each process holds exactly 1 MiB, until told to exit.
+    // Processes start (and so end their churn) a little apart: the last MiB
+    // is retried while the others may still hold the quota.
     workers.push_back(pod.Start({"churn_threads:" + std::to_string(kThreads) + ":" +
                                      std::to_string(seconds * 1000) + ":" + std::to_string(i + 1),
-                                 "alloc:mem:1m", "ready", "wait"}));
+                                 "alloc_retry:mem:1m:30000", "ready", "wait"}));
   }
   // No deadlock: every process is done churning shortly after the end.
   const int deadline_ms = seconds * 1000 + 60000;
   for (auto& w : workers) ASSERT_TRUE(w->WaitForLine("ready", deadline_ms)) << "a process hung";
+
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
   // The ledger is exact: 1 MiB per process, in the ledger, in the slots and
@@ -60,6 +63,8 @@ TEST(StressTest, ManyProcessesManyThreadsOneQuota) {
   for (auto& w : workers) {
     const ProcessResult r = w->Wait(30000);
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("alloc mem 1048576 -> 0 "), std::string::npos)
+        << "a process could not take its last MiB: " << r.out;
     const long long n = FieldOf(r.out, "churn_threads", "ops");
     EXPECT_GT(n, 0) << r.out << r.err;
     ops += static_cast<unsigned long long>(n > 0 ? n : 0);
