@@ -12,6 +12,8 @@
 #include <cstring>
 
 #include "core/clock.h"
+#include "core/log.h"
+#include "core/process_exit.h"
 #include "core/shared_file.h"
 
 namespace vslice {
@@ -21,6 +23,8 @@ constexpr std::size_t kLayoutBytes = sizeof(RegionLayout);
 // How long a reaper waits for live processes to finish the ledger operation
 // they are in before it gives up and tries again on its next pass.
 constexpr std::int64_t kReconcileWaitNs = 200'000'000;
+// How long one reap waits for dead processes to finish exiting.
+constexpr std::uint64_t kExitWaitNs = 1'000'000'000;
 // How long a reaper that finds another at work waits for it to finish its
 // scan for the dead.
 constexpr std::uint64_t kScanWaitNs = 1'000'000;
@@ -220,6 +224,9 @@ int PodRegion::ClaimSlot() {
     slot.allocations.store(0);
     slot.refusals.store(0);
     slot.pid.store(static_cast<std::int32_t>(getpid()));
+    const ProcessIdentity identity = OwnProcessIdentity();
+    slot.pid_namespace.store(identity.pid_namespace);
+    slot.start_ticks.store(identity.start_ticks);
     slot.started_unix_ns.store(UnixNowNs());
     std::uint32_t expected = static_cast<std::uint32_t>(SlotState::kFree);
     if (slot.state.compare_exchange_strong(expected,
@@ -397,6 +404,26 @@ int PodRegion::ReapDeadProcesses() {
     }
     UnlockByte(rfd, kReaperLockOffset);
   };
+  // A dead process whose threads are still exiting may still hold its device
+  // memory (core/process_exit.h): wait for it, without freezing the ledger
+  // meanwhile, and leave it to a later pass if it takes too long.
+  const std::uint64_t exit_deadline = MonotonicNowNs() + kExitWaitNs;
+  for (int i = 0; i < kMaxProcesses; ++i) {
+    if (!dead[i]) continue;
+    const ProcessSlot& s = layout_->slots[i];
+    const ProcessIdentity owner{s.pid_namespace.load(), s.start_ticks.load()};
+    while (ProcessStillExiting(s.pid.load(), owner)) {
+      if (MonotonicNowNs() > exit_deadline) {
+        Log(LogLevel::kInfo, "process %d is still exiting; its slot is reaped later",
+            static_cast<int>(s.pid.load()));
+        dead[i] = false;
+        --dead_count;
+        UnlockByte(rfd, kSlotLockBase + i);
+        break;
+      }
+      usleep(1000);
+    }
+  }
   if (dead_count == 0) {
     unlock_all();
     return 0;

@@ -105,7 +105,12 @@ struct alignas(64) ProcessSlot {
   std::atomic<std::uint64_t> launches[kMaxDevices];
   std::atomic<std::uint64_t> launched_epoch[kMaxDevices];
   std::atomic<std::uint64_t> drained_epoch[kMaxDevices];
-  std::uint8_t reserved[1024 - 16 - kMaxDevices * 8 - 3 * 8 - 3 * kMaxDevices * 8];
+  // The owner's identity (core/process_exit.h): its pid namespace's inode and
+  // its start time, so that a reaper can tell a process still exiting from a
+  // reused pid. 0: unknown (a reaper then does not wait).
+  std::atomic<std::uint64_t> pid_namespace;
+  std::atomic<std::uint64_t> start_ticks;
+  std::uint8_t reserved[1024 - 16 - kMaxDevices * 8 - 3 * 8 - 3 * kMaxDevices * 8 - 2 * 8];
 };
 static_assert(sizeof(ProcessSlot) == 1024);
 
