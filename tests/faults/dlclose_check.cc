@@ -17,6 +17,7 @@
 
 #include "cuda/cuda_abi.h"
 #include "cuda/nvml_abi.h"
+#include "probe_kernel.h"
 
 using namespace vslice::cuda;
 
@@ -66,11 +67,11 @@ bool Round(int round, bool hold) {
   info(&free_bytes, &total);
   CUmodule module = nullptr;
   CUfunction kernel = nullptr;
-  static const char kImage[] = "vslice dlclose check";
-  CUresult l = load(&module, kImage);
-  if (l == CUDA_SUCCESS) l = function(&kernel, module, "k");
+  CUresult l = load(&module, vslice::testing::kSpinKernelPtx);
+  if (l == CUDA_SUCCESS) l = function(&kernel, module, vslice::testing::kSpinKernelName);
   for (int i = 0; l == CUDA_SUCCESS && i < 10; ++i) {
-    l = launch(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr);
+    vslice::testing::SpinKernelParams spin;
+    l = launch(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, spin.params, nullptr);
   }
   synchronize();
   const CUresult f = (hold || a != CUDA_SUCCESS) ? -1 : free_(p);

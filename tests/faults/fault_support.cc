@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -67,7 +68,7 @@ double SpinRate(const ProcessResult& r) {
 // ---------------------------------------------------------------------------
 
 DeviceObserver::DeviceObserver(const std::string& sim_state, unsigned long long quota)
-    : quota_(quota) {
+    : quota_(quota), real_gpu_(RealGpu()) {
   // Read by the simulator's NVML once, at the process's first nvmlInit: an
   // observer per process (ctest runs each test in a process of its own).
   static std::string observed;
@@ -79,8 +80,16 @@ DeviceObserver::DeviceObserver(const std::string& sim_state, unsigned long long 
     return;
   }
   observed = sim_state;
-  setenv("VSLICE_SIM_STATE", sim_state.c_str(), 1);
-  void* nvml = dlopen((SimLibDir() + "/libnvidia-ml.so.1").c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* nvml = nullptr;
+  if (real_gpu_) {
+    nvml = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (const char* slack = getenv("VSLICE_GPU_OBSERVER_SLACK_MIB")) {
+      slack_ = std::strtoull(slack, nullptr, 10) << 20;
+    }
+  } else {
+    setenv("VSLICE_SIM_STATE", sim_state.c_str(), 1);
+    nvml = dlopen((SimLibDir() + "/libnvidia-ml.so.1").c_str(), RTLD_NOW | RTLD_LOCAL);
+  }
   if (nvml == nullptr) return;
   auto init = reinterpret_cast<nvml::nvmlInit_t>(dlsym(nvml, "nvmlInit_v2"));
   auto by_index = reinterpret_cast<nvml::nvmlDeviceGetHandleByIndex_t>(
@@ -94,24 +103,100 @@ DeviceObserver::DeviceObserver(const std::string& sim_state, unsigned long long 
     return;
   }
   device_ = device;
+  if (real_gpu_ && !MeasureGpuOverhead()) return;
   ok_ = true;
   thread_ = std::thread([this] { Run(); });
 }
 
 DeviceObserver::~DeviceObserver() { Stop(); }
 
+void DeviceObserver::set_region(const std::string& path) {
+  region_path_ = path;
+  if (real_gpu_) region_view_ = std::make_unique<RegionView>(path);
+}
+
 void DeviceObserver::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
 }
 
-unsigned long long DeviceObserver::UsedNow() {
-  if (!ok_) return ~0ull;
+unsigned long long DeviceObserver::RawUsed() {
   std::lock_guard<std::mutex> guard(nvml_mu_);
   nvml::nvmlMemory_t m{};
   auto get = reinterpret_cast<nvml::nvmlDeviceGetMemoryInfo_t>(get_memory_);
   if (get(static_cast<nvml::nvmlDevice_t>(device_), &m) != nvml::NVML_SUCCESS) return ~0ull;
   return m.used;
+}
+
+unsigned DeviceObserver::ListedProcesses() {
+  ProcessInfoV1 infos[512];
+  unsigned count = 512;
+  auto get = reinterpret_cast<GetProcesses_t>(get_processes_);
+  std::lock_guard<std::mutex> guard(nvml_mu_);
+  if (get(static_cast<nvml::nvmlDevice_t>(device_), &count, infos) != nvml::NVML_SUCCESS) return 0;
+  return count;
+}
+
+// The device's memory in use before anything of the test runs, then what one
+// process that only creates its context adds to it.
+bool DeviceObserver::MeasureGpuOverhead() {
+  baseline_ = RawUsed();
+  if (baseline_ == ~0ull) return false;
+  std::map<std::string, std::string> env;
+  for (const char* keep : {"LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "PATH", "HOME"}) {
+    if (const char* v = getenv(keep)) env[keep] = v;
+  }
+  Background context_only({ProbePath(), "ready", "wait"}, env);
+  if (!context_only.WaitForLine("ready", 60000)) return false;
+  std::this_thread::sleep_for(milliseconds(200));
+  const unsigned long long with_context = RawUsed();
+  context_only.Kill(SIGKILL);
+  context_only.Wait(10000);
+  if (with_context == ~0ull || with_context < baseline_) return false;
+  overhead_ = with_context - baseline_;
+  // Until the driver has freed that context again.
+  WaitUntil([&] { return RawUsed() <= baseline_ + (2ull << 20); }, 5000);
+  std::fprintf(stderr,
+               "[ observer ] real GPU: baseline %llu bytes, one context %llu bytes, slack "
+               "%llu bytes per process\n",
+               baseline_, overhead_, slack_);
+  return true;
+}
+
+DeviceObserver::Reading DeviceObserver::Read() {
+  Reading reading;
+  if (device_ == nullptr) return reading;
+  const unsigned long long raw = RawUsed();
+  if (raw == ~0ull) return reading;
+  if (!real_gpu_) {
+    reading.used = raw;
+    return reading;
+  }
+  unsigned processes = ListedProcesses();
+  if (region_view_ != nullptr && region_view_->ok()) {
+    processes = std::max(processes, static_cast<unsigned>(region_view_->ActiveSlots()));
+  }
+  reading.processes = processes;
+  unsigned seen = most_processes_.load();
+  while (processes > seen && !most_processes_.compare_exchange_weak(seen, processes)) {
+  }
+  const unsigned long long fixed = baseline_ + processes * overhead_;
+  reading.used = raw > fixed ? raw - fixed : 0;
+  return reading;
+}
+
+unsigned long long DeviceObserver::UsedNow() {
+  if (!ok_) return ~0ull;
+  return Read().used;
+}
+
+bool DeviceObserver::Holds(unsigned long long bytes, unsigned long long unresident) {
+  const Reading reading = Read();
+  if (reading.used == ~0ull) return false;
+  if (!real_gpu_) return reading.used == bytes;
+  const unsigned long long slack = reading.processes * slack_;
+  const unsigned long long least = bytes > unresident + slack ? bytes - unresident - slack : 0;
+  return reading.used >= least && reading.used <= bytes + slack;
 }
 
 std::string DeviceObserver::Processes() {
@@ -162,9 +247,12 @@ void DeviceObserver::Run() {
   while (!stop_.load()) {
     const unsigned long generation = kill_generation_.load();
     const bool quiet_before = killing_.load() == 0;
-    const unsigned long long used = UsedNow();
-    const bool quiet =
-        quiet_before && killing_.load() == 0 && kill_generation_.load() == generation;
+    const Reading reading = Read();
+    const unsigned long long used = reading.used;
+    // On a GPU the kill window is judged too (see the class comment).
+    const bool quiet = real_gpu_ || (quiet_before && killing_.load() == 0 &&
+                                     kill_generation_.load() == generation);
+    const unsigned long long limit = quota_ + (real_gpu_ ? reading.processes * slack_ : 0);
     if (used != ~0ull && !quiet) {
       skipped_.fetch_add(1);
     } else if (used != ~0ull) {
@@ -172,7 +260,7 @@ void DeviceObserver::Run() {
       unsigned long long seen = peak_.load();
       while (used > seen && !peak_.compare_exchange_weak(seen, used)) {
       }
-      if (used > quota_ && violations_.fetch_add(1) == 0) {
+      if (used > limit && violations_.fetch_add(1) == 0) {
         const std::string processes = Processes();
         std::string ledger;
         if (!region_path_.empty()) {
@@ -190,8 +278,11 @@ void DeviceObserver::Run() {
         }
         std::lock_guard<std::mutex> guard(mu_);
         first_violation_ = "the device held " + std::to_string(used) + " bytes, the quota is " +
-                           std::to_string(quota_) + "; processes now (pid:bytes):" + processes +
-                           ledger;
+                           std::to_string(quota_) +
+                           (real_gpu_ ? " (+ slack " + std::to_string(limit - quota_) + " for " +
+                                            std::to_string(reading.processes) + " processes)"
+                                      : std::string()) +
+                           "; processes now (pid:bytes):" + processes + ledger;
       }
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -204,6 +295,10 @@ std::string DeviceObserver::report() const {
   out << samples_.load() << " samples of the device (" << skipped_.load()
       << " more overlapped a kill), peak " << peak_.load() << " bytes, " << violations_.load()
       << " above the quota of " << quota_;
+  if (real_gpu_) {
+    out << "; real GPU: baseline " << baseline_ << ", context " << overhead_ << ", at most "
+        << most_processes_.load() << " processes at once";
+  }
   if (!first_violation_.empty()) out << " (first: " << first_violation_ << ")";
   return out.str();
 }
@@ -343,11 +438,15 @@ TestPod::TestPod(const Scratch& scratch, const std::string& name,
                  std::map<std::string, std::string> extra, bool registry)
     : env_(PodEnvironment(scratch)) {
   env_["VSLICE_REGION"] = scratch.File(name + ".region");
-  env_["VSLICE_SIM_STATE"] = scratch.File("sim.state");
+  if (!RealGpu()) env_["VSLICE_SIM_STATE"] = scratch.File("sim.state");
   if (registry) env_["VSLICE_REGISTRY"] = scratch.File("node.registry");
   // The tests start, kill and restart limiters themselves; a limiter the
   // interceptor started on its own would outlive the test.
   env_["VSLICE_AUTO_LIMITER"] = "false";
+  // A real driver rounds an allocation up to its 2 MiB pages: the probe's
+  // random sizes are rounded up alike, so that what the pod is charged is
+  // what the device holds (DeviceObserver).
+  if (RealGpu()) env_["VSLICE_PROBE_GRANULE"] = std::to_string(2 << 20);
   for (auto& [k, v] : extra) env_[k] = v;
 }
 

@@ -51,11 +51,24 @@ double SpinRate(const ProcessResult& r);
 // brackets each kill with KillStarted()/KillFinished() (the latter once the
 // process has been waited for), and samples that overlap a kill are not
 // judged.
+//
+// On a real GPU (VSLICE_TEST_REAL_GPU=1) it watches the device through the
+// driver's NVML instead, and the kill window is judged too: that is where a
+// reaper that returned a dead process's quota before the driver freed its
+// memory would show. The device's memory in use then also holds the driver's
+// own reservation (measured once, before the test starts any process: the
+// baseline) and one context per process (measured once, with a process that
+// only creates its context: the overhead), which are subtracted; what is left
+// is what the pod's allocations occupy. The processes counted are those NVML
+// lists or the pod region's active slots, whichever are more, and each may
+// exceed its allocations by VSLICE_GPU_OBSERVER_SLACK_MIB (default 16) of the
+// driver's bookkeeping.
+class RegionView;
 class DeviceObserver {
  public:
   DeviceObserver(const std::string& sim_state, unsigned long long quota);
   // Names the pod's region: a violation's report then shows the ledger too.
-  void set_region(const std::string& path) { region_path_ = path; }
+  void set_region(const std::string& path);
   void KillStarted();
   // After the killed process was waited for: waits (up to a second) until the
   // simulator has returned what `pid` held, which it does lazily, whenever a
@@ -66,17 +79,35 @@ class DeviceObserver {
   long samples() const { return samples_.load(); }
   long violations() const { return violations_.load(); }
   unsigned long long peak() const { return peak_.load(); }
-  // The device's memory in use, now (after the simulator returned what dead
-  // processes held).
+  // The device's memory in use by the pod's allocations, now (after the
+  // simulator returned what dead processes held).
   unsigned long long UsedNow();
+  // Whether the device holds `bytes` of the pod's allocations: exactly on the
+  // simulator; on a GPU within the slack, and `unresident` less (managed
+  // memory nobody touched occupies nothing).
+  bool Holds(unsigned long long bytes, unsigned long long unresident = 0);
   std::string report() const;
   bool ok() const { return ok_; }
 
  private:
+  struct Reading {
+    unsigned long long used = ~0ull;  // the pod's allocations; ~0: no reading
+    unsigned processes = 0;           // processes counted (GPU only)
+  };
+  Reading Read();
+  unsigned long long RawUsed();
+  unsigned ListedProcesses();
+  bool MeasureGpuOverhead();
   void Run();
   std::string Processes();
 
   unsigned long long quota_;
+  bool real_gpu_ = false;
+  unsigned long long baseline_ = 0;
+  unsigned long long overhead_ = 0;
+  unsigned long long slack_ = 16ull << 20;
+  std::atomic<unsigned> most_processes_{0};
+  std::unique_ptr<RegionView> region_view_;
   bool ok_ = false;
   void* get_memory_ = nullptr;
   void* get_processes_ = nullptr;

@@ -36,7 +36,8 @@
 //                     take VSLICE_SIM_KERNEL_US each).
 //   churn_threads:THREADS:MS:SEED
 //                     THREADS threads, each allocating (cuMemAlloc / cuMemAllocManaged,
-//                     random sizes from 4 KiB to 64 MiB) and freeing at random for MS
+//                     random sizes from 4 KiB to 64 MiB, rounded up to a multiple of
+//                     VSLICE_PROBE_GRANULE if set) and freeing at random for MS
 //                     ms: "churn_threads threads=T ops=N refused=R failures=F elapsed_us=E".
 //   fork:exec|noexec  fork; the child either execs this probe ("alloc:mem:64m info"),
 //                     or, without exec, calls the driver (which refuses every call
@@ -73,6 +74,7 @@
 
 #include "cuda/cuda_abi.h"
 #include "cuda/nvml_abi.h"
+#include "probe_kernel.h"
 
 using namespace vslice::cuda;
 using namespace vslice::nvml;
@@ -387,15 +389,21 @@ std::vector<std::string> SplitColons(const std::string& text) {
   }
 }
 
+// The spin kernel (probe_kernel.h), loaded into the current context.
 CUfunction ProbeKernel() {
   CUmodule module = nullptr;
   CUfunction kernel = nullptr;
-  static const char kImage[] = "vslice probe kernel image";
-  if (cuModuleLoadData(&module, kImage) != CUDA_SUCCESS ||
-      cuModuleGetFunction(&kernel, module, "spin") != CUDA_SUCCESS) {
+  if (cuModuleLoadData(&module, vslice::testing::kSpinKernelPtx) != CUDA_SUCCESS ||
+      cuModuleGetFunction(&kernel, module, vslice::testing::kSpinKernelName) != CUDA_SUCCESS) {
     return nullptr;
   }
   return kernel;
+}
+
+// One spin kernel on the current context's default stream.
+CUresult LaunchSpin(CUfunction kernel) {
+  vslice::testing::SpinKernelParams spin;
+  return cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, spin.params, nullptr);
 }
 
 // Threads allocating and freeing at random; every thread works in `context`.
@@ -404,6 +412,12 @@ void ChurnThreads(const Api& api, CUcontext context, int threads, long ms,
   std::atomic<unsigned long long> ops{0}, refused{0}, failures{0};
   const auto start = std::chrono::steady_clock::now();
   const auto end = start + std::chrono::milliseconds(ms);
+  // VSLICE_PROBE_GRANULE rounds every size up to a multiple of it (the fault
+  // tests on a real GPU: its driver allocates in 2 MiB pages).
+  const char* granule_text = std::getenv("VSLICE_PROBE_GRANULE");
+  const size_t granule = granule_text != nullptr && std::atoll(granule_text) > 0
+                             ? static_cast<size_t>(std::atoll(granule_text))
+                             : 1;
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
@@ -423,7 +437,8 @@ void ChurnThreads(const Api& api, CUcontext context, int threads, long ms,
           live.pop_back();
         } else {
           // Log-uniform from 4 KiB to 64 MiB, not a multiple of anything.
-          const size_t bytes = (size_t{1} << (12 + rng() % 15)) + rng() % 4096;
+          size_t bytes = (size_t{1} << (12 + rng() % 15)) + rng() % 4096;
+          bytes = (bytes + granule - 1) / granule * granule;
           CUdeviceptr p = 0;
           const CUresult r = rng() % 4 == 0 ? api.mem_alloc_managed(&p, bytes, 1)
                                             : api.mem_alloc(&p, bytes);
@@ -474,7 +489,7 @@ void ContextThreads(const Api& api, CUdevice device, int threads, int iterations
         CUfunction kernel = ProbeKernel();
         const CUresult launched =
             kernel == nullptr ? CUDA_ERROR_INVALID_HANDLE
-                              : cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr);
+                              : LaunchSpin(kernel);
         if (launched != CUDA_SUCCESS) failures.fetch_add(1);
         if (cuCtxDestroy_v2(context) != CUDA_SUCCESS) failures.fetch_add(1);
       }
@@ -690,11 +705,8 @@ int main(int argc, char** argv) {
       while (read(0, buffer, sizeof buffer) > 0) {
       }
     } else if (verb == "spin") {
-      CUmodule module = nullptr;
-      CUfunction kernel = nullptr;
-      static const char kImage[] = "vslice probe kernel image";
-      if (cuModuleLoadData(&module, kImage) != CUDA_SUCCESS ||
-          cuModuleGetFunction(&kernel, module, "spin") != CUDA_SUCCESS) {
+      CUfunction kernel = ProbeKernel();
+      if (kernel == nullptr) {
         std::fprintf(stderr, "probe: cannot load a kernel\n");
         return 1;
       }
@@ -702,7 +714,7 @@ int main(int argc, char** argv) {
       const auto end = start + std::chrono::milliseconds(std::atol(rest.c_str()));
       unsigned long long kernels = 0;
       while (std::chrono::steady_clock::now() < end) {
-        if (cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr) != CUDA_SUCCESS) {
+        if (LaunchSpin(kernel) != CUDA_SUCCESS) {
           std::fprintf(stderr, "probe: launch failed\n");
           return 1;
         }
@@ -786,8 +798,7 @@ int main(int argc, char** argv) {
       CUfunction kernel = ProbeKernel();
       long failures = kernel == nullptr ? 1 : 0;
       for (long k = 0; k < n && kernel != nullptr; ++k) {
-        const CUresult launched =
-            cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr);
+        const CUresult launched = LaunchSpin(kernel);
         if (launched != CUDA_SUCCESS) ++failures;
       }
       std::printf("launch kernels=%ld failures=%ld\n", n, failures);

@@ -140,7 +140,9 @@ std::map<std::string, std::string> PodEnvironment(const Scratch& scratch) {
   // Exact byte counts in the tests; the reserve has a test of its own.
   env["VSLICE_CONTEXT_RESERVE"] = "0";
   if (RealGpu()) {
-    for (const char* keep : {"LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "HOME"}) {
+    // (VSLICE_SIM_STATE: a rehearsal of the GPU mode on the simulator, with
+    // its libraries on LD_LIBRARY_PATH.)
+    for (const char* keep : {"LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "HOME", "VSLICE_SIM_STATE"}) {
       if (const char* v = getenv(keep)) env[keep] = v;
     }
   } else {
