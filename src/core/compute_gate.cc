@@ -103,8 +103,17 @@ void ComputeGate::Leave(int device, void* queue) {
 bool ComputeGate::LimiterAlive() { return quota_.region().LimiterAlive(); }
 
 void ComputeGate::WaitForOpenGate(int device, DeviceGate& gate) {
-  RegionHeader& header = quota_.region().layout()->header;
+  RegionLayout& layout = *quota_.region().layout();
+  RegionHeader& header = layout.header;
+  // Counted on the gate (for display) and on the slot (the demand the limiter
+  // counts, which the reaper drops with the slot if the thread dies here).
+  // In this order, and the reverse on the way out: a process killed between
+  // the two never leaves the gate's count below the live waiters.
+  const int slot_index = quota_.slot();
+  std::atomic<std::uint32_t>* mine =
+      slot_index >= 0 ? &layout.slots[slot_index].waiting[device] : nullptr;
   gate.waiting.fetch_add(1);
+  if (mine != nullptr) mine->fetch_add(1);
   const std::uint64_t start = MonotonicNowNs();
   while (gate.open.load() == 0 && header.compute_managed.load() != 0) {
     FutexWait(gate.open, 0, kWaitSliceNs);
@@ -116,6 +125,7 @@ void ComputeGate::WaitForOpenGate(int device, DeviceGate& gate) {
       }
     }
   }
+  if (mine != nullptr) mine->fetch_sub(1);
   gate.waiting.fetch_sub(1);
   gate.throttled_ns.fetch_add(MonotonicNowNs() - start, std::memory_order_relaxed);
 }

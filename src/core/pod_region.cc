@@ -218,6 +218,7 @@ int PodRegion::ClaimSlot() {
       slot.launches[d].store(0);
       slot.launched_epoch[d].store(0);
       slot.drained_epoch[d].store(0);
+      slot.waiting[d].store(0);
     }
     slot.inflight.store(0);
     slot.context_charged.store(0);
@@ -461,6 +462,14 @@ int PodRegion::ReapDeadProcesses() {
     if (!dead[i]) continue;
     ProcessSlot& s = layout_->slots[i];
     for (auto& u : s.used) u.store(0);
+    // Threads it had waiting at a gate (killed there) leave the gate's count.
+    for (int d = 0; d < kMaxDevices; ++d) {
+      const std::uint32_t left = s.waiting[d].exchange(0);
+      std::atomic<std::uint32_t>& waiting = layout_->gates[d].waiting;
+      std::uint32_t seen = waiting.load();
+      while (left != 0 && !waiting.compare_exchange_weak(seen, seen > left ? seen - left : 0)) {
+      }
+    }
     s.inflight.store(0);
     s.context_charged.store(0);
     s.pid.store(0);

@@ -68,7 +68,8 @@ struct alignas(64) DeviceGate {
   std::atomic<std::uint32_t> bounded;
   // Incremented by the limiter each time it closes the gate.
   std::atomic<std::uint64_t> epoch;
-  // Threads of the pod waiting at the closed gate (the pod's demand).
+  // Threads of the pod waiting at the closed gate, for display; the limiter
+  // counts demand from the live slots (ProcessSlot::waiting).
   std::atomic<std::uint32_t> waiting;
   // Live settings, changed by `vslice set`: cap in percent (0 = none) and
   // weight (1..1000). The limiter reads them every pass.
@@ -110,7 +111,12 @@ struct alignas(64) ProcessSlot {
   // reused pid. 0: unknown (a reaper then does not wait).
   std::atomic<std::uint64_t> pid_namespace;
   std::atomic<std::uint64_t> start_ticks;
-  std::uint8_t reserved[1024 - 16 - kMaxDevices * 8 - 3 * 8 - 3 * kMaxDevices * 8 - 2 * 8];
+  // Threads of this process waiting at the closed gate of each device: the
+  // pod's demand as the limiter counts it (live slots only, so that a thread
+  // killed while it waited stops counting once its process is reaped).
+  std::atomic<std::uint32_t> waiting[kMaxDevices];
+  std::uint8_t reserved[1024 - 16 - kMaxDevices * 8 - 3 * 8 - 3 * kMaxDevices * 8 - 2 * 8 -
+                        kMaxDevices * 4];
 };
 static_assert(sizeof(ProcessSlot) == 1024);
 

@@ -121,10 +121,18 @@ void ComputeArbiter::Pass(std::uint64_t now, std::uint64_t elapsed) {
 }
 
 bool ComputeArbiter::InUse(int device) const {
-  const RegionLayout& layout = *region_.layout();
-  if (layout.gates[device].waiting.load() != 0) return true;
-  for (const ProcessSlot& slot : layout.slots) {
-    if (Active(slot) && slot.launches[device].load(std::memory_order_relaxed) != 0) return true;
+  for (const ProcessSlot& slot : region_.layout()->slots) {
+    if (Active(slot) && (slot.launches[device].load(std::memory_order_relaxed) != 0 ||
+                         slot.waiting[device].load(std::memory_order_relaxed) != 0)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ComputeArbiter::Waiting(int device) const {
+  for (const ProcessSlot& slot : region_.layout()->slots) {
+    if (Active(slot) && slot.waiting[device].load(std::memory_order_relaxed) != 0) return true;
   }
   return false;
 }
@@ -179,7 +187,7 @@ void ComputeArbiter::PassDevice(int device, DeviceState& state, std::uint64_t no
   // Launches of live processes only grow; a total that drops means a
   // process was reaped, which is no sign of activity.
   const std::uint64_t launches = Launches(device);
-  if (launches > state.last_launches || gate.waiting.load() != 0) state.last_activity = now;
+  if (launches > state.last_launches || Waiting(device)) state.last_activity = now;
   state.last_launches = launches;
   const bool busy = state.last_activity != 0 && now - state.last_activity < kIdleNs;
 

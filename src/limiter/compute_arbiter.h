@@ -73,6 +73,8 @@ class ComputeArbiter {
   std::uint64_t NextPassIn() const;
   void PassDevice(int device, DeviceState& state, std::uint64_t now, std::uint64_t elapsed);
   bool InUse(int device) const;
+  // Whether a live process of the pod has a thread waiting at `device`'s gate.
+  bool Waiting(int device) const;
   std::uint64_t Launches(int device) const;
   // Other pods wanting (wants) or merely present on the registry device.
   void Neighbours(int registry_device, bool* wanted, bool* present,

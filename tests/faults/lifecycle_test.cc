@@ -293,11 +293,10 @@ TEST(SignalTest, DefaultSigtermAndSigkillEndABlockedLaunchPromptly) {
     // Once the dead are reaped, the pod does not hold their memory.
     gate.region().ReapDeadProcesses();
     EXPECT_EQ(gate.region().used(0), 0u);
-    // Known issue (docs/TESTING.md): the killed thread stays counted in the
-    // gate's `waiting`, which the limiter reads as the pod's demand.
-    std::cout << "[ faults ] after SIG" << (signal == SIGKILL ? "KILL" : "TERM")
-              << " the gate still counts " << gate.waiting() << " waiting thread(s)\n";
-    gate.layout().gates[0].waiting.store(0);
+    // The killed thread left the gate's count with its reaped slot, and the
+    // pod's demand (the live slots' waiting threads) with it.
+    EXPECT_EQ(gate.waiting(), 0u) << "after signal " << signal;
+    EXPECT_EQ(gate.layout().slots[0].waiting[0].load(), 0u);
   }
 }
 

@@ -168,16 +168,9 @@ TEST(RegistryFaultTest, APeerKilledMidCloseIsPassedOver) {
 }
 
 // A thread waiting at pod a's closed gate is SIGKILLed. Pod b must not be
-// starved, nor the node deadlocked.
-//
-// Known issue (docs/TESTING.md): the killed thread stays counted in a's
-// gate's `waiting`, so a's limiter keeps taking its turns on the device and
-// leaves it idle for a's slots: b gets about half the device instead of all
-// of it. Clearing the count when the dead are reaped fixes that, but then
-// a's limiter stops passing over the device while its registry entry still
-// says it wants it, and every other pod defers to that entry forever (the
-// arbiter only passes over devices it holds or its pod uses); both changes
-// are needed together.
+// starved, nor the node deadlocked, and once a's limiter reaped the dead
+// process, the killed thread no longer counts as a's demand: b has the whole
+// device (a's limiter withdraws its wish for the device it no longer uses).
 TEST(RegistryFaultTest, AKilledWaiterNeitherStarvesNorDeadlocksTheOtherPod) {
   Scratch scratch;
   const double native = NativeRate(scratch);
@@ -198,9 +191,10 @@ TEST(RegistryFaultTest, AKilledWaiterNeitherStarvesNorDeadlocksTheOtherPod) {
   std::this_thread::sleep_for(milliseconds(300));
   const double share_b = SpinRate(b.Spin(1500)->Wait(20000)) / native;
   std::cout << "[ faults ] b alone after a's waiter was killed: " << share_b
-            << " of the device (a's gate still counts " << va.layout().gates[0].waiting.load()
+            << " of the device (a's gate counts " << va.layout().gates[0].waiting.load()
             << " waiting)\n";
-  EXPECT_GT(share_b, 0.45) << "pod b is starved";
+  EXPECT_EQ(va.layout().gates[0].waiting.load(), 0u) << "the killed thread still counts";
+  EXPECT_GT(share_b, 0.85) << "pod b does not have the device to itself";
   a.KillLimiter(SIGTERM);
   b.KillLimiter(SIGTERM);
 }
