@@ -8,7 +8,8 @@
 # Prints a `check NAME PASS|FAIL detail` line per test and a summary table
 # last; exits 0 when all pass, 1 when any fails, 77 (skip) without a GPU.
 # VSLICE_FAULT_ITERATIONS sets the number of random kills per crash test
-# (default 40, as in CI).
+# (default 40, as in CI); a crash test that runs longer than
+# VSLICE_FAULT_WATCHDOG_SECONDS (here 280) reports where it waits and fails.
 set -u
 build="$(cd "${1:?usage: run_gpu_fault_checks.sh BUILD_DIR [LOG_DIR]}" && pwd)"
 logs="${2:-$(mktemp -d /tmp/vslice-gpu-fault-logs.XXXXXX)}"
@@ -40,6 +41,7 @@ for t in "${tests[@]}"; do
   start=$SECONDS
   VSLICE_TEST_REAL_GPU=1 VSLICE_TEST_BUILD_DIR="$build" \
     VSLICE_FAULT_ITERATIONS="${VSLICE_FAULT_ITERATIONS:-40}" \
+    VSLICE_FAULT_WATCHDOG_SECONDS="${VSLICE_FAULT_WATCHDOG_SECONDS:-280}" \
     timeout 300 "$build/bin/vslice_fault_tests" --gtest_filter="$t" >"$log" 2>&1
   rc=$?
   took=$((SECONDS - start))
