@@ -107,7 +107,11 @@ void ComputeArbiter::Pass(std::uint64_t now, std::uint64_t elapsed) {
     for (DeviceState& state : devices_) state.holding = false;
   }
   if (registry_ != nullptr) {
-    registry_->layout()->pods[pod_].heartbeat_unix_ns.store(UnixNowNs());
+    RegistryPod& entry = registry_->layout()->pods[pod_];
+    entry.heartbeat_unix_ns.store(UnixNowNs());
+    // The entry is ours while we hold its lock: what another pod wrote to its
+    // state (hiding us from arbitration) lasts one pass at most.
+    if (entry.state.load(std::memory_order_relaxed) != 1) entry.state.store(1);
   }
   if (!managed) return;
   for (int d = 0; d < kMaxDevices; ++d) {
