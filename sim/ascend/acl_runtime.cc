@@ -2,7 +2,8 @@
 // runtime, the way the real AscendCL sits on libruntime.so. Every runtime call
 // below goes through the dynamic linker (the runtime is another library), so a
 // preloaded interceptor sees aclrtMalloc *and* the rtMalloc it makes, exactly
-// the situation the interceptor has to count once.
+// the situation the interceptor has to count once. Kernel launches by
+// function handle go to a runtime entry point vslice does not wrap.
 #include "sim_ascend_exports.h"
 
 using namespace vslice::sim::ascend;
@@ -103,3 +104,28 @@ SIM_EXPORT aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream) {
 }
 
 SIM_EXPORT aclError aclrtSynchronizeEvent(aclrtEvent event) { return rtEventSynchronize(event); }
+
+// Kernel launches by function handle: through the runtime's function-handle
+// launch, an entry point vslice does not wrap, so that only the AscendCL
+// wrappers can gate them.
+SIM_EXPORT aclError aclrtLaunchKernel(aclrtFuncHandle func, std::uint32_t num_blocks,
+                                      const void* /*args_data*/, std::size_t /*args_size*/,
+                                      aclrtStream stream) {
+  return rtLaunchKernelByFuncHandle(func, num_blocks, nullptr, stream);
+}
+
+SIM_EXPORT aclError aclrtLaunchKernelWithConfig(aclrtFuncHandle func, std::uint32_t num_blocks,
+                                                aclrtStream stream,
+                                                aclrtLaunchKernelCfg* /*cfg*/,
+                                                aclrtArgsHandle args, void* /*reserve*/) {
+  return rtLaunchKernelByFuncHandle(func, num_blocks, args, stream);
+}
+
+SIM_EXPORT aclError aclrtLaunchKernelWithHostArgs(aclrtFuncHandle func, std::uint32_t num_blocks,
+                                                  aclrtStream stream,
+                                                  aclrtLaunchKernelCfg* /*cfg*/,
+                                                  void* /*host_args*/, std::size_t /*args_size*/,
+                                                  aclrtPlaceHolderInfo* /*place_holders*/,
+                                                  std::size_t /*place_holder_count*/) {
+  return rtLaunchKernelByFuncHandle(func, num_blocks, nullptr, stream);
+}

@@ -18,67 +18,11 @@ constexpr char kComponent[] = "libruntime (Ascend)";
 
 thread_local int t_current_device = -1;
 
-const char* Get(const char* name) {
-  const char* v = std::getenv(name);
-  return (v != nullptr && *v != '\0') ? v : nullptr;
-}
-
-void Warn(const char* name, const char* value, const char* expected, const char* fallback) {
-  std::fprintf(stderr, "vslice-sim (%s): ignoring %s='%s': expected %s; using the default %s\n",
-               kComponent, name, value, expected, fallback);
-}
-
 void ReleaseAtExit() { R().shared.ReleaseSlot(); }
 
 void ChildAfterFork() { R().shared.AfterForkInChild(); }
 
 }  // namespace
-
-NpuConfig ReadNpuConfig() {
-  NpuConfig cfg;
-  cfg.device.memory = kDefaultNpuMemory;
-  if (const char* v = Get("VSLICE_SIM_NPU_DEVICES")) {
-    const auto n = ParseUnsigned(v);
-    if (n && *n <= static_cast<std::uint64_t>(kMaxSimDevices)) {
-      cfg.device.devices = static_cast<int>(*n);
-      cfg.devices_from_env = true;
-    } else {
-      Warn("VSLICE_SIM_NPU_DEVICES", v, "an integer from 0 to 16", "1");
-    }
-  }
-  if (const char* v = Get("VSLICE_SIM_NPU_MEMORY")) {
-    const auto n = ParseByteSize(v);
-    if (n && *n > 0) {
-      cfg.device.memory = *n;
-      cfg.memory_from_env = true;
-    } else {
-      Warn("VSLICE_SIM_NPU_MEMORY", v,
-           "a positive byte count with an optional binary suffix k, m, g or t (e.g. 64g)", "64g");
-    }
-  }
-  if (const char* v = Get("VSLICE_SIM_KERNEL_US")) {
-    const auto n = ParseUnsigned(v);
-    if (n && *n <= 1'000'000'000ull) {
-      cfg.device.kernel_us = *n;
-    } else {
-      Warn("VSLICE_SIM_KERNEL_US", v, "a whole number of microseconds from 0 to 1000000000",
-           "100");
-    }
-  }
-  if (const char* v = Get("VSLICE_SIM_NPU_UUID")) {
-    if (std::string(v) == "none") {
-      cfg.uuid = false;
-    } else {
-      Warn("VSLICE_SIM_NPU_UUID", v, "none", "(every NPU has a UUID)");
-    }
-  }
-  if (const char* v = Get("VSLICE_SIM_NPU_STATE")) {
-    cfg.device.state_path = v;
-  } else {
-    cfg.device.state_path = "/tmp/vslice-sim-npu-" + std::to_string(getuid()) + ".state";
-  }
-  return cfg;
-}
 
 Runtime& R() {
   // Constructed on first use and never destroyed: threads may still call in
@@ -90,7 +34,7 @@ Runtime& R() {
 rtError_t EnsureInit() {
   Runtime& r = R();
   std::call_once(r.init_once, [&r] {
-    r.cfg = ReadNpuConfig();
+    r.cfg = ReadNpuConfig(kComponent);
     r.kernel_ns = r.cfg.device.kernel_us * 1000;
     SharedState::OpenOptions open;
     open.component = kComponent;

@@ -8,18 +8,8 @@
 // one timeline per device on which the work of all processes is placed back to
 // back, so kernels of different processes never overlap.
 //
-// Settings (read once, at the first runtime call of the process):
-//   VSLICE_SIM_NPU_DEVICES  number of NPUs, 0..16 (default 1)
-//   VSLICE_SIM_NPU_MEMORY   bytes per NPU, suffix k/m/g/t (default 64g)
-//   VSLICE_SIM_KERNEL_US    duration of every kernel and model execution in
-//                           microseconds (default 100; shared with the CUDA
-//                           simulator)
-//   VSLICE_SIM_NPU_STATE    shared device-state file
-//                           (default /tmp/vslice-sim-npu-<uid>.state)
-//   VSLICE_SIM_NPU_UUID     "none": rtGetDeviceUuid answers
-//                           ACL_ERROR_RT_FEATURE_NOT_SUPPORT, as a driver
-//                           without the UUID feature does (default: every
-//                           NPU has a UUID)
+// Settings: npu_config.h (read once, at the first runtime call of the
+// process).
 #ifndef VSLICE_SIM_ASCEND_NPU_STATE_H_
 #define VSLICE_SIM_ASCEND_NPU_STATE_H_
 
@@ -34,27 +24,16 @@
 
 #include "common/shared_state.h"
 #include "common/sim_config.h"
+#include "npu_config.h"
 #include "sim_ascend_exports.h"
 
 namespace vslice::sim::ascend {
 
-inline constexpr std::uint64_t kDefaultNpuMemory = 64ull << 30;
 // Unfinished work items a stream may hold before a launch blocks (the real
 // runtime's task queues are bounded too).
 inline constexpr std::size_t kStreamQueueDepth = 1024;
 // First handle value rtMallocPhysical hands out; handles are opaque numbers.
 inline constexpr std::uint64_t kPhysicalHandleBase = 0xA500'0000'0000ull;
-
-struct NpuConfig {
-  SimConfig device;  // devices, memory, kernel_us, state_path
-  bool devices_from_env = false;
-  bool memory_from_env = false;
-  bool uuid = true;  // rtGetDeviceUuid is supported
-};
-
-// Reads the VSLICE_SIM_NPU_* settings; a malformed value is reported on
-// stderr and the default used.
-NpuConfig ReadNpuConfig();
 
 struct Stream {
   int device = 0;
@@ -120,6 +99,9 @@ rtError_t ResolveStream(rtStream_t handle, Stream** out);
 void Submit(Stream& s);
 // When all work submitted so far to `s` completes.
 std::uint64_t Completion(Stream& s);
+// One kernel launch or model execution: `what` (the kernel, handle, name or
+// model; never null) as one work item on `stream`.
+rtError_t Launch(const void* what, rtStream_t stream);
 // When all work this process submitted to `device` completes.
 std::uint64_t DeviceCompletion(int device);
 

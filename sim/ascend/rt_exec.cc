@@ -1,7 +1,8 @@
 // Simulated runtime: streams, events, kernel launches and model executions.
 //
-// Every kernel launch (AI Core or AI CPU, by any launch entry point) and every
-// model execution is one work item of VSLICE_SIM_KERNEL_US on its stream's
+// Every kernel launch (AI Core or AI CPU, by any launch entry point; the
+// routes whose parameter list changed between releases are in
+// rt_launch_words.cc) and every model execution is one work item of VSLICE_SIM_KERNEL_US on its stream's
 // device: it starts after the stream's previous item and after all work
 // already on the device, from any process (one device-wide timeline), and a
 // synchronisation waits until it ends. A launch returns at once, like the real
@@ -17,7 +18,7 @@
 
 using namespace vslice::sim::ascend;
 
-namespace {
+namespace vslice::sim::ascend {
 
 rtError_t Launch(const void* what, rtStream_t stream) {
   if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
@@ -28,7 +29,7 @@ rtError_t Launch(const void* what, rtStream_t stream) {
   return ACL_SUCCESS;
 }
 
-}  // namespace
+}  // namespace vslice::sim::ascend
 
 SIM_EXPORT rtError_t rtStreamCreate(rtStream_t* stream, std::int32_t /*priority*/) {
   if (const rtError_t e = EnsureInit(); e != ACL_SUCCESS) return e;
@@ -150,13 +151,6 @@ SIM_EXPORT rtError_t rtKernelLaunchWithHandleV2(void* handle, std::uint64_t /*ti
   return Launch(handle, stream);
 }
 
-SIM_EXPORT rtError_t rtAicpuKernelLaunchWithFlag(const rtKernelLaunchNames_t* names,
-                                                 std::uint32_t /*block_dim*/,
-                                                 const rtArgsEx_t* /*args*/, rtSmDesc_t* /*sm*/,
-                                                 rtStream_t stream, std::uint32_t /*flags*/) {
-  return Launch(names, stream);
-}
-
 SIM_EXPORT rtError_t rtAicpuKernelLaunchExWithArgs(std::uint32_t /*kernel_type*/,
                                                    const char* op_name,
                                                    std::uint32_t /*block_dim*/,
@@ -164,6 +158,35 @@ SIM_EXPORT rtError_t rtAicpuKernelLaunchExWithArgs(std::uint32_t /*kernel_type*/
                                                    rtSmDesc_t* /*sm*/, rtStream_t stream,
                                                    std::uint32_t /*flags*/) {
   return Launch(op_name, stream);
+}
+
+SIM_EXPORT rtError_t rtKernelLaunch(const void* stub, std::uint32_t /*block_dim*/, void* /*args*/,
+                                    std::uint32_t /*args_size*/, rtSmDesc_t* /*sm*/,
+                                    rtStream_t stream) {
+  return Launch(stub, stream);
+}
+
+SIM_EXPORT rtError_t rtCpuKernelLaunch(const void* /*so_name*/, const void* kernel_name,
+                                       std::uint32_t /*block_dim*/, const void* /*args*/,
+                                       std::uint32_t /*args_size*/, rtSmDesc_t* /*sm*/,
+                                       rtStream_t stream) {
+  return Launch(kernel_name, stream);
+}
+
+SIM_EXPORT rtError_t rtKernelLaunchEx(void* args, std::uint32_t /*args_size*/,
+                                      std::uint32_t /*flags*/, rtStream_t stream) {
+  return Launch(args, stream);
+}
+
+SIM_EXPORT rtError_t rtKernelLaunchFwk(const char* op_name, void* /*args*/,
+                                       std::uint32_t /*args_size*/, std::uint32_t /*flags*/,
+                                       rtStream_t stream) {
+  return Launch(op_name, stream);
+}
+
+SIM_EXPORT rtError_t rtLaunchKernelByFuncHandle(void* func, std::uint32_t /*block_dim*/,
+                                                void* /*args_handle*/, rtStream_t stream) {
+  return Launch(func, stream);
 }
 
 SIM_EXPORT rtError_t rtModelCreate(rtModel_t* model, std::uint32_t /*flag*/) {

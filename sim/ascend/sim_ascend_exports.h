@@ -1,7 +1,8 @@
 // Every function the simulated Ascend libraries export: the runtime subset in
-// libruntime.so and the AscendCL subset in libascendcl.so. The probe and the
-// simulated AscendCL (which calls the runtime through the dynamic linker, as
-// the real one does) include this declaration list.
+// libruntime.so, the AscendCL subset in libascendcl.so and the DCMI subset in
+// libdcmi.so. The probe and the simulated AscendCL (which calls the runtime
+// through the dynamic linker, as the real one does) include this declaration
+// list.
 #ifndef VSLICE_SIM_ASCEND_SIM_ASCEND_EXPORTS_H_
 #define VSLICE_SIM_ASCEND_SIM_ASCEND_EXPORTS_H_
 
@@ -9,6 +10,7 @@
 #include <cstdint>
 
 #include "ascend/acl_abi.h"
+#include "ascend/dcmi_abi.h"
 
 #define SIM_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -76,12 +78,6 @@ SIM_EXPORT vsa::rtError_t rtKernelLaunchWithHandleV2(void* handle, std::uint64_t
                                                      vsa::rtArgsEx_t* args, vsa::rtSmDesc_t* sm,
                                                      vsa::rtStream_t stream,
                                                      const vsa::rtTaskCfgInfo_t* cfg);
-SIM_EXPORT vsa::rtError_t rtAicpuKernelLaunchWithFlag(const vsa::rtKernelLaunchNames_t* names,
-                                                      std::uint32_t block_dim,
-                                                      const vsa::rtArgsEx_t* args,
-                                                      vsa::rtSmDesc_t* sm,
-                                                      vsa::rtStream_t stream,
-                                                      std::uint32_t flags);
 SIM_EXPORT vsa::rtError_t rtAicpuKernelLaunchExWithArgs(std::uint32_t kernel_type,
                                                         const char* op_name,
                                                         std::uint32_t block_dim,
@@ -89,6 +85,50 @@ SIM_EXPORT vsa::rtError_t rtAicpuKernelLaunchExWithArgs(std::uint32_t kernel_typ
                                                         vsa::rtSmDesc_t* sm,
                                                         vsa::rtStream_t stream,
                                                         std::uint32_t flags);
+SIM_EXPORT vsa::rtError_t rtKernelLaunch(const void* stub, std::uint32_t block_dim, void* args,
+                                         std::uint32_t args_size, vsa::rtSmDesc_t* sm,
+                                         vsa::rtStream_t stream);
+SIM_EXPORT vsa::rtError_t rtCpuKernelLaunch(const void* so_name, const void* kernel_name,
+                                            std::uint32_t block_dim, const void* args,
+                                            std::uint32_t args_size, vsa::rtSmDesc_t* sm,
+                                            vsa::rtStream_t stream);
+SIM_EXPORT vsa::rtError_t rtKernelLaunchEx(void* args, std::uint32_t args_size,
+                                           std::uint32_t flags, vsa::rtStream_t stream);
+SIM_EXPORT vsa::rtError_t rtKernelLaunchFwk(const char* op_name, void* args,
+                                            std::uint32_t args_size, std::uint32_t flags,
+                                            vsa::rtStream_t stream);
+// What the simulated AscendCL launches through (the runtime's function-handle
+// launch, which vslice does not wrap).
+SIM_EXPORT vsa::rtError_t rtLaunchKernelByFuncHandle(void* func, std::uint32_t block_dim,
+                                                     void* args_handle, vsa::rtStream_t stream);
+// The routes whose parameter list changed between CANN releases, with the
+// newer lists. The simulated runtime reads them as eight words
+// (rt_launch_words.cc, which leaves these declarations out), so that it can
+// record what it received.
+#ifndef VSLICE_SIM_ASCEND_LAUNCH_WORDS
+SIM_EXPORT vsa::rtError_t rtKernelLaunchWithFlag(const void* stub, std::uint32_t block_dim,
+                                                 vsa::rtArgsEx_t* args, vsa::rtSmDesc_t* sm,
+                                                 vsa::rtStream_t stream, std::uint32_t flags);
+SIM_EXPORT vsa::rtError_t rtKernelLaunchWithHandle(void* handle, std::uint64_t tiling_key,
+                                                   std::uint32_t block_dim,
+                                                   vsa::rtArgsEx_t* args, vsa::rtSmDesc_t* sm,
+                                                   vsa::rtStream_t stream,
+                                                   const void* kernel_info);
+SIM_EXPORT vsa::rtError_t rtCpuKernelLaunchWithFlag(const void* so_name, const void* kernel_name,
+                                                    std::uint32_t block_dim,
+                                                    const vsa::rtArgsEx_t* args,
+                                                    vsa::rtSmDesc_t* sm, vsa::rtStream_t stream,
+                                                    std::uint32_t flags);
+SIM_EXPORT vsa::rtError_t rtAicpuKernelLaunchWithFlag(const vsa::rtKernelLaunchNames_t* names,
+                                                      std::uint32_t block_dim,
+                                                      const vsa::rtArgsEx_t* args,
+                                                      vsa::rtSmDesc_t* sm,
+                                                      vsa::rtStream_t stream,
+                                                      std::uint32_t flags);
+#endif
+// Simulator only: the eight words the calling thread's latest launch on one
+// of the routes above brought to the runtime (zeros before the first).
+SIM_EXPORT void vsliceSimLastLaunchWords(std::uint64_t words[8]);
 SIM_EXPORT vsa::rtError_t rtModelCreate(vsa::rtModel_t* model, std::uint32_t flag);
 SIM_EXPORT vsa::rtError_t rtModelDestroy(vsa::rtModel_t model);
 SIM_EXPORT vsa::rtError_t rtModelExecute(vsa::rtModel_t model, vsa::rtStream_t stream,
@@ -125,5 +165,28 @@ SIM_EXPORT vsa::aclError aclrtCreateEvent(vsa::aclrtEvent* event);
 SIM_EXPORT vsa::aclError aclrtDestroyEvent(vsa::aclrtEvent event);
 SIM_EXPORT vsa::aclError aclrtRecordEvent(vsa::aclrtEvent event, vsa::aclrtStream stream);
 SIM_EXPORT vsa::aclError aclrtSynchronizeEvent(vsa::aclrtEvent event);
+SIM_EXPORT vsa::aclError aclrtLaunchKernel(vsa::aclrtFuncHandle func, std::uint32_t num_blocks,
+                                           const void* args_data, std::size_t args_size,
+                                           vsa::aclrtStream stream);
+SIM_EXPORT vsa::aclError aclrtLaunchKernelWithConfig(vsa::aclrtFuncHandle func,
+                                                     std::uint32_t num_blocks,
+                                                     vsa::aclrtStream stream,
+                                                     vsa::aclrtLaunchKernelCfg* cfg,
+                                                     vsa::aclrtArgsHandle args, void* reserve);
+SIM_EXPORT vsa::aclError aclrtLaunchKernelWithHostArgs(
+    vsa::aclrtFuncHandle func, std::uint32_t num_blocks, vsa::aclrtStream stream,
+    vsa::aclrtLaunchKernelCfg* cfg, void* host_args, std::size_t args_size,
+    vsa::aclrtPlaceHolderInfo* place_holders, std::size_t place_holder_count);
+
+// libdcmi.so: NPU i is chip 0 of card kSimCardIdBase + i.
+namespace vslice::sim::ascend {
+inline constexpr int kSimCardIdBase = 100;
+}  // namespace vslice::sim::ascend
+SIM_EXPORT int dcmi_init();
+SIM_EXPORT int dcmi_get_card_num_list(int* card_num, int* card_list, int list_len);
+SIM_EXPORT int dcmi_get_device_logic_id(int* logic_id, int card_id, int device_id);
+SIM_EXPORT int dcmi_get_device_resource_info(int card_id, int device_id,
+                                             dcmi_proc_mem_info* proc_info, int* proc_num);
+SIM_EXPORT int dcmi_get_device_hbm_info(int card_id, int device_id, dcmi_hbm_info* info);
 
 #endif  // VSLICE_SIM_ASCEND_SIM_ASCEND_EXPORTS_H_

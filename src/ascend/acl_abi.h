@@ -151,10 +151,6 @@ using rtKernelLaunchWithHandleV2_t = rtError_t (*)(void* handle, std::uint64_t t
                                                    std::uint32_t block_dim, rtArgsEx_t* args,
                                                    rtSmDesc_t* sm_desc, rtStream_t stream,
                                                    const rtTaskCfgInfo_t* cfg);
-using rtAicpuKernelLaunchWithFlag_t = rtError_t (*)(const rtKernelLaunchNames_t* names,
-                                                    std::uint32_t block_dim,
-                                                    const rtArgsEx_t* args, rtSmDesc_t* sm_desc,
-                                                    rtStream_t stream, std::uint32_t flags);
 using rtAicpuKernelLaunchExWithArgs_t = rtError_t (*)(std::uint32_t kernel_type,
                                                       const char* op_name,
                                                       std::uint32_t block_dim,
@@ -162,6 +158,44 @@ using rtAicpuKernelLaunchExWithArgs_t = rtError_t (*)(std::uint32_t kernel_type,
                                                       rtSmDesc_t* sm_desc, rtStream_t stream,
                                                       std::uint32_t flags);
 using rtModelExecute_t = rtError_t (*)(rtModel_t model, rtStream_t stream, std::uint32_t flag);
+using rtKernelLaunch_t = rtError_t (*)(const void* stub, std::uint32_t block_dim, void* args,
+                                       std::uint32_t args_size, rtSmDesc_t* sm_desc,
+                                       rtStream_t stream);
+using rtCpuKernelLaunch_t = rtError_t (*)(const void* so_name, const void* kernel_name,
+                                          std::uint32_t block_dim, const void* args,
+                                          std::uint32_t args_size, rtSmDesc_t* sm_desc,
+                                          rtStream_t stream);
+using rtKernelLaunchEx_t = rtError_t (*)(void* args, std::uint32_t args_size, std::uint32_t flags,
+                                         rtStream_t stream);
+using rtKernelLaunchFwk_t = rtError_t (*)(const char* op_name, void* args,
+                                          std::uint32_t args_size, std::uint32_t flags,
+                                          rtStream_t stream);
+
+// Launch routes whose parameter list changed between CANN releases
+// (rtKernelLaunchWithFlag, rtKernelLaunchWithHandle, rtCpuKernelLaunchWithFlag,
+// rtAicpuKernelLaunchWithFlag): every parameter of either list is a pointer
+// or an integer, so vslice receives and forwards them as eight integer-class
+// words (launch_hooks.cc explains why that is sound).
+using LaunchWord = std::uintptr_t;
+using rtWordsLaunch_t = rtError_t (*)(LaunchWord, LaunchWord, LaunchWord, LaunchWord, LaunchWord,
+                                      LaunchWord, LaunchWord, LaunchWord);
+
+// AscendCL kernel launches (the newer kernel API: a function handle from
+// aclrtBinaryGetFunction).
+using aclrtFuncHandle = void*;
+using aclrtArgsHandle = void*;
+struct aclrtLaunchKernelCfg;
+struct aclrtPlaceHolderInfo;
+using aclrtLaunchKernel_t = aclError (*)(aclrtFuncHandle func, std::uint32_t num_blocks,
+                                         const void* args_data, std::size_t args_size,
+                                         aclrtStream stream);
+using aclrtLaunchKernelWithConfig_t = aclError (*)(aclrtFuncHandle func, std::uint32_t num_blocks,
+                                                   aclrtStream stream, aclrtLaunchKernelCfg* cfg,
+                                                   aclrtArgsHandle args, void* reserve);
+using aclrtLaunchKernelWithHostArgs_t = aclError (*)(
+    aclrtFuncHandle func, std::uint32_t num_blocks, aclrtStream stream, aclrtLaunchKernelCfg* cfg,
+    void* host_args, std::size_t args_size, aclrtPlaceHolderInfo* place_holders,
+    std::size_t place_holder_count);
 
 using aclrtSetDevice_t = aclError (*)(std::int32_t device);
 using aclrtMalloc_t = aclError (*)(void** ptr, std::size_t size, aclrtMemMallocPolicy policy);

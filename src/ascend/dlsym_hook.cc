@@ -1,8 +1,9 @@
 // dlsym: frameworks open libascendcl.so / libruntime.so themselves and look
 // functions up on that handle (torch_npu does so for aclrtMallocPhysical,
-// which its expandable segments use). Such a lookup does not see an
-// LD_PRELOADed library, so vslice wraps dlsym and answers lookups of the rt*
-// and acl* functions it wraps with its wrappers.
+// which its expandable segments use), and monitoring agents do the same with
+// libdcmi.so. Such a lookup does not see an LD_PRELOADed library, so vslice
+// wraps dlsym and answers lookups of the rt*, acl* and dcmi_* functions it
+// wraps with its wrappers.
 //
 // RTLD_NEXT needs care: see core/dynamic_symbols.h, shared with the CUDA
 // backend.
@@ -16,7 +17,8 @@
 namespace {
 
 bool MayBeWrapped(const char* name) {
-  return (name[0] == 'r' && name[1] == 't') || std::strncmp(name, "acl", 3) == 0;
+  return (name[0] == 'r' && name[1] == 't') || std::strncmp(name, "acl", 3) == 0 ||
+         std::strncmp(name, "dcmi_", 5) == 0;
 }
 
 void* Wrapper(const char* name, void*) { return vslice::ascend::WrapperFor(name); }

@@ -38,7 +38,6 @@ void* Wrapper(Entry entry) {
 }
 
 constexpr int kEntryCount = static_cast<int>(Entry::kCount);
-constexpr int kLibraryCount = 2;
 
 std::atomic<void*> g_real[kEntryCount];
 
@@ -51,13 +50,14 @@ void Fill(void* handle) {
 }
 
 bool ResolveLibrary(Library library) {
-  // The names CANN installs under (no version suffix: that is how the
-  // toolkit ships them and how applications link them).
+  // The names CANN and the driver install them under (no version suffix:
+  // that is how they ship and how applications link them).
   static constinit LazyLibrary libraries[] = {LazyLibrary("libruntime.so"),
-                                              LazyLibrary("libascendcl.so")};
+                                              LazyLibrary("libascendcl.so"),
+                                              LazyLibrary("libdcmi.so")};
   // One fill function per library: a lookup on the library's own handle
   // never sees the preloaded wrappers, so these are the real definitions.
-  static void (*const fills[])(void*) = {&Fill<0>, &Fill<1>};
+  static void (*const fills[])(void*) = {&Fill<0>, &Fill<1>, &Fill<2>};
   const int index = static_cast<int>(library);
   return libraries[index].Resolve(fills[index]);
 }

@@ -1,9 +1,9 @@
-// The runtime (RTS) and AscendCL entry points libvslice_ascend.so wraps or
-// calls, and where the real ones are.
+// The runtime (RTS), AscendCL and DCMI entry points libvslice_ascend.so wraps
+// or calls, and where the real ones are.
 //
-// The real functions are resolved from libruntime.so / libascendcl.so on the
-// first call into a wrapper of that library, never at load time: a process
-// that never touches the NPU never opens them.
+// The real functions are resolved from libruntime.so / libascendcl.so /
+// libdcmi.so on the first call into a wrapper of that library, never at load
+// time: a process that never touches the NPU never opens them.
 #ifndef VSLICE_ASCEND_ENTRY_POINTS_H_
 #define VSLICE_ASCEND_ENTRY_POINTS_H_
 
@@ -11,7 +11,7 @@
 
 namespace vslice::ascend {
 
-enum class Library : std::uint8_t { kRuntime, kAcl };
+enum class Library : std::uint8_t { kRuntime, kAcl, kDcmi };
 
 // Every entry point, once: X(name, library). The enum, the table and the
 // wrapper lookup are generated from these lists, so they cannot disagree.
@@ -29,8 +29,15 @@ enum class Library : std::uint8_t { kRuntime, kAcl };
   X(rtFreePhysical, kRuntime)            \
   X(rtMemGetInfoEx, kRuntime)            \
   X(rtMemGetInfo, kRuntime)              \
+  X(rtKernelLaunch, kRuntime)            \
+  X(rtKernelLaunchWithFlag, kRuntime)    \
   X(rtKernelLaunchWithFlagV2, kRuntime)  \
+  X(rtKernelLaunchWithHandle, kRuntime)  \
   X(rtKernelLaunchWithHandleV2, kRuntime) \
+  X(rtKernelLaunchEx, kRuntime)          \
+  X(rtKernelLaunchFwk, kRuntime)         \
+  X(rtCpuKernelLaunch, kRuntime)         \
+  X(rtCpuKernelLaunchWithFlag, kRuntime) \
   X(rtAicpuKernelLaunchWithFlag, kRuntime) \
   X(rtAicpuKernelLaunchExWithArgs, kRuntime) \
   X(rtModelExecute, kRuntime)            \
@@ -43,11 +50,16 @@ enum class Library : std::uint8_t { kRuntime, kAcl };
   X(aclrtMallocPhysical, kAcl)           \
   X(aclrtFreePhysical, kAcl)             \
   X(aclrtGetMemInfo, kAcl)               \
-  X(aclrtSetDevice, kAcl)
+  X(aclrtSetDevice, kAcl)                \
+  X(aclrtLaunchKernel, kAcl)             \
+  X(aclrtLaunchKernelWithConfig, kAcl)   \
+  X(aclrtLaunchKernelWithHostArgs, kAcl) \
+  X(dcmi_get_device_resource_info, kDcmi) \
+  X(dcmi_get_device_hbm_info, kDcmi)
 
 // Entry points vslice only calls: the current device, the compute gate's
 // drain and queue markers (launch_hooks.cc), the device's identity
-// (device_hooks.cc).
+// (device_hooks.cc), DCMI's chip-to-device mapping (dcmi_hooks.cc).
 #define VSLICE_ASCEND_CALLED_ENTRIES(X)     \
   X(rtGetDevice, kRuntime)                  \
   X(rtDeviceSynchronize, kRuntime)          \
@@ -59,7 +71,8 @@ enum class Library : std::uint8_t { kRuntime, kAcl };
   X(rtEventDestroy, kRuntime)               \
   X(rtGetDeviceUuid, kRuntime)              \
   X(rtGetLogicDevIdByUserDevId, kRuntime)   \
-  X(rtGetDevicePhyIdByIndex, kRuntime)
+  X(rtGetDevicePhyIdByIndex, kRuntime)      \
+  X(dcmi_get_device_logic_id, kDcmi)
 
 enum class Entry : int {
 #define VSLICE_ASCEND_ENUM(name, library) name,

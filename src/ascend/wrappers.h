@@ -1,10 +1,11 @@
 // Declarations of the functions libvslice_ascend.so exports in place of the
-// runtime's. Each is defined in the *_hooks.cc file of its concern, and listed
+// runtime's, AscendCL's and DCMI's. Each is defined in the *_hooks.cc file of its concern, and listed
 // by name in exports.map.
 #ifndef VSLICE_ASCEND_WRAPPERS_H_
 #define VSLICE_ASCEND_WRAPPERS_H_
 
 #include "ascend/acl_abi.h"
+#include "ascend/dcmi_abi.h"
 
 #define VSLICE_EXPORT __attribute__((visibility("default")))
 
@@ -47,19 +48,46 @@ VSLICE_EXPORT va::rtError_t rtKernelLaunchWithHandleV2(void*, std::uint64_t, std
                                                        va::rtArgsEx_t*, va::rtSmDesc_t*,
                                                        va::rtStream_t,
                                                        const va::rtTaskCfgInfo_t*);
-VSLICE_EXPORT va::rtError_t rtAicpuKernelLaunchWithFlag(const va::rtKernelLaunchNames_t*,
-                                                        std::uint32_t, const va::rtArgsEx_t*,
-                                                        va::rtSmDesc_t*, va::rtStream_t,
-                                                        std::uint32_t);
 VSLICE_EXPORT va::rtError_t rtAicpuKernelLaunchExWithArgs(std::uint32_t, const char*,
                                                           std::uint32_t,
                                                           const va::rtAicpuArgsEx_t*,
                                                           va::rtSmDesc_t*, va::rtStream_t,
                                                           std::uint32_t);
 VSLICE_EXPORT va::rtError_t rtModelExecute(va::rtModel_t, va::rtStream_t, std::uint32_t);
+VSLICE_EXPORT va::rtError_t rtKernelLaunch(const void*, std::uint32_t, void*, std::uint32_t,
+                                           va::rtSmDesc_t*, va::rtStream_t);
+VSLICE_EXPORT va::rtError_t rtCpuKernelLaunch(const void*, const void*, std::uint32_t,
+                                              const void*, std::uint32_t, va::rtSmDesc_t*,
+                                              va::rtStream_t);
+VSLICE_EXPORT va::rtError_t rtKernelLaunchEx(void*, std::uint32_t, std::uint32_t, va::rtStream_t);
+VSLICE_EXPORT va::rtError_t rtKernelLaunchFwk(const char*, void*, std::uint32_t, std::uint32_t,
+                                              va::rtStream_t);
+// The routes whose parameter list changed between CANN releases: eight
+// integer-class words, whichever list the caller uses (launch_hooks.cc).
+#define VSLICE_LAUNCH_WORDS                                                         \
+  va::LaunchWord, va::LaunchWord, va::LaunchWord, va::LaunchWord, va::LaunchWord, \
+      va::LaunchWord, va::LaunchWord, va::LaunchWord
+VSLICE_EXPORT va::rtError_t rtKernelLaunchWithFlag(VSLICE_LAUNCH_WORDS);
+VSLICE_EXPORT va::rtError_t rtKernelLaunchWithHandle(VSLICE_LAUNCH_WORDS);
+VSLICE_EXPORT va::rtError_t rtCpuKernelLaunchWithFlag(VSLICE_LAUNCH_WORDS);
+VSLICE_EXPORT va::rtError_t rtAicpuKernelLaunchWithFlag(VSLICE_LAUNCH_WORDS);
+#undef VSLICE_LAUNCH_WORDS
+VSLICE_EXPORT va::aclError aclrtLaunchKernel(va::aclrtFuncHandle, std::uint32_t, const void*,
+                                             std::size_t, va::aclrtStream);
+VSLICE_EXPORT va::aclError aclrtLaunchKernelWithConfig(va::aclrtFuncHandle, std::uint32_t,
+                                                       va::aclrtStream, va::aclrtLaunchKernelCfg*,
+                                                       va::aclrtArgsHandle, void*);
+VSLICE_EXPORT va::aclError aclrtLaunchKernelWithHostArgs(va::aclrtFuncHandle, std::uint32_t,
+                                                         va::aclrtStream,
+                                                         va::aclrtLaunchKernelCfg*, void*,
+                                                         std::size_t, va::aclrtPlaceHolderInfo*,
+                                                         std::size_t);
 // device_hooks.cc
 VSLICE_EXPORT va::rtError_t rtSetDevice(std::int32_t);
 VSLICE_EXPORT va::aclError aclrtSetDevice(std::int32_t);
+// dcmi_hooks.cc
+VSLICE_EXPORT int dcmi_get_device_resource_info(int, int, dcmi_proc_mem_info*, int*);
+VSLICE_EXPORT int dcmi_get_device_hbm_info(int, int, dcmi_hbm_info*);
 }
 
 #endif  // VSLICE_ASCEND_WRAPPERS_H_

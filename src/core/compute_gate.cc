@@ -87,14 +87,18 @@ int ComputeGate::Enter() {
   }
 }
 
-void ComputeGate::Leave(int device, void* queue) {
+void ComputeGate::Leave(int device, void* queue) { Finish(device, true, queue); }
+
+void ComputeGate::Leave(int device) { Finish(device, false, nullptr); }
+
+void ComputeGate::Finish(int device, bool markable, void* queue) {
   if (device < 0) return;
   RegionLayout& layout = *quota_.region().layout();
   const int slot_index = quota_.slot();
   if (slot_index >= 0) {
     layout.slots[slot_index].launches[device].fetch_add(1, std::memory_order_relaxed);
   }
-  if (layout.gates[device].bounded.load(std::memory_order_relaxed) != 0) {
+  if (markable && layout.gates[device].bounded.load(std::memory_order_relaxed) != 0) {
     BoundInFlight(device, queue);
   }
   submitting_.fetch_sub(1);

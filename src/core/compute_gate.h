@@ -60,6 +60,11 @@ class ComputeGate {
   int Enter();
   // Call after the submission returned.
   void Leave(int device, void* queue);
+  // A submission whose queue is unknown: counted, never marked. For entry
+  // points whose queue cannot be told from their arguments; while the device
+  // is bounded, the work they queue is not bounded by markers (a closing
+  // still waits for it: the drain covers the whole device).
+  void Leave(int device);
 
  private:
   friend class ComputeGateTestPeer;
@@ -70,6 +75,9 @@ class ComputeGate {
   void DrainLoop();
   void DrainClosedGates(ProcessSlot& slot);
   void BoundInFlight(int device, void* queue);
+  // Both Leave()s: counts the submission, and places markers in `queue`
+  // when `markable` and the device is bounded.
+  void Finish(int device, bool markable, void* queue);
 
   QuotaClient& quota_;
   SubmissionBackend& backend_;

@@ -2,11 +2,13 @@
 // the AscendCL level and at the runtime (RTS) level, and prints one line per
 // step. The Ascend integration tests run it on the simulated runtime.
 //
-//   vslice_ascend_probe [--route direct|dlsym] STEP...
+//   vslice_ascend_probe [--route direct|dlsym] [--no-device] STEP...
 //
-// --route dlsym looks every memory function up with dlopen + dlsym on the
-// runtime's own libraries (as torch_npu does for some), instead of calling the
-// symbols the dynamic linker bound.
+// --route dlsym looks every memory and DCMI function up with dlopen + dlsym
+// on the runtime's own libraries (as torch_npu does for some, and monitoring
+// agents for DCMI), instead of calling the symbols the dynamic linker bound.
+// --no-device (before any step) leaves the runtime alone: no aclInit, no
+// device selected, as a DCMI-only tool (npu-smi) runs.
 //
 // Steps:
 //   alloc:KIND:SIZE  allocate SIZE bytes (k/m/g suffixes) through KIND: acl
@@ -29,8 +31,19 @@
 //                    "fill KIND N blocks BYTES bytes -> R".
 //   churn:MS:SEED    allocate/free random sizes (1..64 MiB) for MS ms,
 //                    alternating aclrtMalloc and rtMalloc: "churn ops=N refused=R".
-//   launch:KIND:N    N launches of KIND (flag, handle, aicpu, aicpu_ex, model)
-//                    on the default stream, then synchronize:
+//   launch:KIND:N    N launches of KIND on the default stream, then
+//                    synchronize. KIND: flag (rtKernelLaunchWithFlagV2),
+//                    handle (rtKernelLaunchWithHandleV2), aicpu
+//                    (rtAicpuKernelLaunchWithFlag), aicpu_ex
+//                    (rtAicpuKernelLaunchExWithArgs), model (rtModelExecute),
+//                    kernel (rtKernelLaunch), flag1 (rtKernelLaunchWithFlag),
+//                    handle1 (rtKernelLaunchWithHandle), cpu
+//                    (rtCpuKernelLaunch), cpu_flag (rtCpuKernelLaunchWithFlag),
+//                    ex (rtKernelLaunchEx), fwk (rtKernelLaunchFwk), acl
+//                    (aclrtLaunchKernel), acl_cfg (aclrtLaunchKernelWithConfig),
+//                    acl_host (aclrtLaunchKernelWithHostArgs); and, with the
+//                    parameter list of older CANN releases, aicpu_old,
+//                    flag1_old, handle1_old, cpu_flag_old. Prints
 //                    "launch KIND N -> R elapsed_us=E start_ns=S end_ns=F"
 //                    (S, F: CLOCK_MONOTONIC, comparable between processes).
 //   spin:MS[:KIND]   launch KIND (default flag) back to back on the default
@@ -43,6 +56,19 @@
 //   devsync:N        N flag launches on a stream of its own, the stream
 //                    destroyed, then aclrtSynchronizeDevice:
 //                    "devsync N -> R elapsed_us=E".
+//   words:KIND       one launch of KIND (one of the routes whose parameter
+//                    list changed between releases: aicpu, flag1, handle1,
+//                    cpu_flag, or their _old forms), then what the simulated
+//                    runtime received: "words KIND -> R sent=W,... got=W,..."
+//                    (hexadecimal; 32-bit parameters masked to 32 bits).
+//   dcmi:WHAT[:N]    a DCMI query of the N-th simulated card (default the
+//                    first; chip 0):
+//                    hbm: "dcmi hbm size=MB usage=MB -> R";
+//                    procs: "dcmi procs n=N pids=P,... bytes=B,... -> R";
+//                    hbm_null, procs_null, procnum_null: a null pointer;
+//                    hbm_badcard, procs_badcard: a card that does not exist:
+//                    "dcmi WHAT -> R".
+//   pid              "pid P": the probe's own process id.
 //   report           "report failures=F": how many alloc and free steps so far
 //                    did not return 0 (for a test that only sees the output
 //                    after a wait).
@@ -62,6 +88,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "sim_ascend_exports.h"
@@ -237,9 +264,71 @@ class Probe {
   std::vector<Held> held_;
 };
 
+// The older parameter lists of the routes that changed between releases.
+using OldFlagLaunch = rtError_t (*)(const void* stub, std::uint32_t block_dim, void* args,
+                                    std::uint32_t args_size, rtSmDesc_t* sm, rtStream_t stream,
+                                    std::uint32_t flags);
+using OldHandleLaunch = rtError_t (*)(void* handle, const void* dev_func, std::uint32_t block_dim,
+                                      void* args, std::uint32_t args_size, rtSmDesc_t* sm,
+                                      rtStream_t stream, const void* kernel_info);
+using OldCpuFlagLaunch = rtError_t (*)(const void* so_name, const void* kernel_name,
+                                       std::uint32_t block_dim, const void* args,
+                                       std::uint32_t args_size, rtSmDesc_t* sm,
+                                       rtStream_t stream, std::uint32_t flags);
+using OldAicpuFlagLaunch = rtError_t (*)(const rtKernelLaunchNames_t* names,
+                                         std::uint32_t block_dim, const void* args,
+                                         std::uint32_t args_size, rtSmDesc_t* sm,
+                                         rtStream_t stream, std::uint32_t flags);
+
+// The words the latest launch of a changed route passed, as the runtime is
+// expected to receive them: `count` of them, 32-bit parameters flagged.
+struct SentWords {
+  int count = 0;
+  std::uint64_t words[8] = {};
+  bool narrow[8] = {};
+};
+SentWords g_sent;
+
+template <typename... Args>
+void Record(Args... args) {
+  g_sent = SentWords{};
+  auto add = [](auto v) {
+    const int i = g_sent.count++;
+    if constexpr (std::is_pointer_v<decltype(v)>) {
+      g_sent.words[i] = reinterpret_cast<std::uintptr_t>(v);
+    } else {
+      g_sent.words[i] = static_cast<std::uint64_t>(v);
+      g_sent.narrow[i] = sizeof(v) == 4;
+    }
+  };
+  (add(args), ...);
+}
+
+// A stream of its own, passed where an older list has its stream (the
+// simulated runtime, which implements the newer lists, takes the smDesc
+// word there, null: the default stream).
+rtStream_t SpareStream() {
+  static rtStream_t stream = [] {
+    rtStream_t s = nullptr;
+    rtStreamCreate(&s, 0);
+    return s;
+  }();
+  return stream;
+}
+
+// The symbol the dynamic linker bound for `fn`, called with another list
+// (through void (*)(), the conversion meant for that).
+template <typename To, typename From>
+To Retyped(From fn) {
+  return reinterpret_cast<To>(reinterpret_cast<void (*)()>(fn));
+}
+
 int LaunchOnce(const std::string& kind, rtModel_t model) {
   static const char kStub = 0;  // any address names a kernel to the simulator
+  static const char kTags[4] = {};  // distinct addresses for other pointers
+  static char args_buffer[64];
   void* stub = const_cast<char*>(&kStub);
+  auto* names = reinterpret_cast<const rtKernelLaunchNames_t*>(stub);
   if (kind == "flag") {
     return rtKernelLaunchWithFlagV2(stub, 1, nullptr, nullptr, nullptr, 0, nullptr);
   }
@@ -247,14 +336,151 @@ int LaunchOnce(const std::string& kind, rtModel_t model) {
     return rtKernelLaunchWithHandleV2(stub, 0, 1, nullptr, nullptr, nullptr, nullptr);
   }
   if (kind == "aicpu") {
-    return rtAicpuKernelLaunchWithFlag(reinterpret_cast<const rtKernelLaunchNames_t*>(stub), 1,
-                                       nullptr, nullptr, nullptr, 0);
+    auto* args = reinterpret_cast<const rtArgsEx_t*>(args_buffer);
+    Record(names, 3u, args, static_cast<rtSmDesc_t*>(nullptr), static_cast<rtStream_t>(nullptr),
+           0x51u);
+    return rtAicpuKernelLaunchWithFlag(names, 3, args, nullptr, nullptr, 0x51);
   }
   if (kind == "aicpu_ex") {
     return rtAicpuKernelLaunchExWithArgs(0, "probe_op", 1, nullptr, nullptr, nullptr, 0);
   }
   if (kind == "model") return rtModelExecute(model, nullptr, 0);
+  if (kind == "kernel") return rtKernelLaunch(stub, 1, args_buffer, 16, nullptr, nullptr);
+  if (kind == "flag1") {
+    auto* args = reinterpret_cast<rtArgsEx_t*>(args_buffer);
+    Record(stub, 5u, args, static_cast<rtSmDesc_t*>(nullptr), static_cast<rtStream_t>(nullptr),
+           0x52u);
+    return rtKernelLaunchWithFlag(stub, 5, args, nullptr, nullptr, 0x52);
+  }
+  if (kind == "handle1") {
+    auto* args = reinterpret_cast<rtArgsEx_t*>(args_buffer);
+    const std::uint64_t tiling_key = 0x1122334455667788ull;
+    Record(stub, tiling_key, 6u, args, static_cast<rtSmDesc_t*>(nullptr),
+           static_cast<rtStream_t>(nullptr), static_cast<const void*>(&kTags[1]));
+    return rtKernelLaunchWithHandle(stub, tiling_key, 6, args, nullptr, nullptr, &kTags[1]);
+  }
+  if (kind == "cpu") {
+    return rtCpuKernelLaunch("libprobe_kernels.so", "probe_kernel", 1, args_buffer, 16, nullptr,
+                             nullptr);
+  }
+  if (kind == "cpu_flag") {
+    auto* args = reinterpret_cast<const rtArgsEx_t*>(args_buffer);
+    const char* so = "libprobe_kernels.so";
+    const char* kernel = "probe_kernel";
+    Record(static_cast<const void*>(so), static_cast<const void*>(kernel), 7u, args,
+           static_cast<rtSmDesc_t*>(nullptr), static_cast<rtStream_t>(nullptr), 0x53u);
+    return rtCpuKernelLaunchWithFlag(so, kernel, 7, args, nullptr, nullptr, 0x53);
+  }
+  if (kind == "ex") return rtKernelLaunchEx(args_buffer, 16, 0, nullptr);
+  if (kind == "fwk") return rtKernelLaunchFwk("probe_op", args_buffer, 16, 0, nullptr);
+  if (kind == "acl") return aclrtLaunchKernel(stub, 1, args_buffer, 16, nullptr);
+  if (kind == "acl_cfg") {
+    return aclrtLaunchKernelWithConfig(stub, 1, nullptr, nullptr, args_buffer, nullptr);
+  }
+  if (kind == "acl_host") {
+    return aclrtLaunchKernelWithHostArgs(stub, 1, nullptr, nullptr, args_buffer, 16, nullptr, 0);
+  }
+  // The older lists, through the symbol the dynamic linker bound.
+  if (kind == "aicpu_old") {
+    auto launch = Retyped<OldAicpuFlagLaunch>(&rtAicpuKernelLaunchWithFlag);
+    Record(names, 3u, static_cast<const void*>(args_buffer), 0x40u,
+           static_cast<rtSmDesc_t*>(nullptr), SpareStream(), 0x61u);
+    return launch(names, 3, args_buffer, 0x40, nullptr, SpareStream(), 0x61);
+  }
+  if (kind == "flag1_old") {
+    auto launch = Retyped<OldFlagLaunch>(&rtKernelLaunchWithFlag);
+    Record(stub, 5u, static_cast<void*>(args_buffer), 0x41u, static_cast<rtSmDesc_t*>(nullptr),
+           SpareStream(), 0x62u);
+    return launch(stub, 5, args_buffer, 0x41, nullptr, SpareStream(), 0x62);
+  }
+  if (kind == "handle1_old") {
+    auto launch = Retyped<OldHandleLaunch>(&rtKernelLaunchWithHandle);
+    const void* dev_func = &kTags[2];
+    Record(stub, dev_func, 6u, static_cast<void*>(args_buffer), 0x42u,
+           static_cast<rtSmDesc_t*>(nullptr), SpareStream(), static_cast<const void*>(&kTags[3]));
+    return launch(stub, dev_func, 6, args_buffer, 0x42, nullptr, SpareStream(), &kTags[3]);
+  }
+  if (kind == "cpu_flag_old") {
+    auto launch = Retyped<OldCpuFlagLaunch>(&rtCpuKernelLaunchWithFlag);
+    const char* so = "libprobe_kernels.so";
+    const char* kernel = "probe_kernel";
+    Record(static_cast<const void*>(so), static_cast<const void*>(kernel), 7u,
+           static_cast<const void*>(args_buffer), 0x43u, static_cast<rtSmDesc_t*>(nullptr),
+           SpareStream(), 0x63u);
+    return launch(so, kernel, 7, args_buffer, 0x43, nullptr, SpareStream(), 0x63);
+  }
+  std::fprintf(stderr, "probe: unknown launch kind %s\n", kind.c_str());
   return ACL_ERROR_RT_PARAM_INVALID;
+}
+
+std::string Hex(const std::uint64_t* words, const bool* narrow, int count) {
+  std::string out;
+  char buffer[24];
+  for (int i = 0; i < count; ++i) {
+    const std::uint64_t w = narrow[i] ? (words[i] & 0xFFFFFFFFull) : words[i];
+    std::snprintf(buffer, sizeof buffer, "%s%llx", i == 0 ? "" : ",",
+                  static_cast<unsigned long long>(w));
+    out += buffer;
+  }
+  return out;
+}
+
+// DCMI, linked or looked up on the library's own handle.
+struct Dcmi {
+  decltype(&dcmi_get_card_num_list) card_list = &dcmi_get_card_num_list;
+  decltype(&dcmi_get_device_resource_info) resource_info = &dcmi_get_device_resource_info;
+  decltype(&dcmi_get_device_hbm_info) hbm_info = &dcmi_get_device_hbm_info;
+};
+
+bool DlsymDcmi(Dcmi* dcmi) {
+  void* lib = dlopen("libdcmi.so", RTLD_NOW | RTLD_LOCAL);
+  return Lookup(lib, "dcmi_get_card_num_list", &dcmi->card_list) &&
+         Lookup(lib, "dcmi_get_device_resource_info", &dcmi->resource_info) &&
+         Lookup(lib, "dcmi_get_device_hbm_info", &dcmi->hbm_info);
+}
+
+void DcmiStep(const Dcmi& dcmi, const std::string& step) {
+  // WHAT[:N]: the N-th card (default the first).
+  const auto colon = step.find(':');
+  const std::string what = step.substr(0, colon);
+  const int index = colon == std::string::npos ? 0 : std::atoi(step.c_str() + colon + 1);
+  int cards[16] = {};
+  int count = 0;
+  int card = -1;
+  if (dcmi.card_list(&count, cards, 16) == 0 && index < count) card = cards[index];
+  const int bad_card = 4242;
+  if (what == "hbm" || what == "hbm_null" || what == "hbm_badcard") {
+    dcmi_hbm_info info{};
+    const int r = dcmi.hbm_info(what == "hbm_badcard" ? bad_card : card, 0,
+                                what == "hbm_null" ? nullptr : &info);
+    if (what == "hbm") {
+      std::printf("dcmi hbm size=%llu usage=%llu -> %d\n", info.memory_size, info.memory_usage,
+                  r);
+    } else {
+      std::printf("dcmi %s -> %d\n", what.c_str(), r);
+    }
+    return;
+  }
+  dcmi_proc_mem_info procs[kDcmiMaxProcesses] = {};
+  int n = -1;
+  int r = 0;
+  if (what == "procs_null") {
+    r = dcmi.resource_info(card, 0, nullptr, &n);
+  } else if (what == "procnum_null") {
+    r = dcmi.resource_info(card, 0, procs, nullptr);
+  } else {
+    r = dcmi.resource_info(what == "procs_badcard" ? bad_card : card, 0, procs, &n);
+  }
+  if (what != "procs") {
+    std::printf("dcmi %s -> %d\n", what.c_str(), r);
+    return;
+  }
+  std::string pids, bytes;
+  for (int i = 0; i < n && i < kDcmiMaxProcesses; ++i) {
+    pids += (i == 0 ? "" : ",") + std::to_string(procs[i].proc_id);
+    bytes += (i == 0 ? "" : ",") + std::to_string(procs[i].proc_mem_usage);
+  }
+  std::printf("dcmi procs n=%d pids=%s bytes=%s -> %d\n", n, pids.c_str(), bytes.c_str(), r);
 }
 
 void Churn(Probe& probe, long ms, unsigned long long seed) {
@@ -306,20 +532,31 @@ void Churn(Probe& probe, long ms, unsigned long long seed) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::string route = "direct";
+  bool device = true;
   int first = 1;
-  if (argc > 2 && std::strcmp(argv[1], "--route") == 0) {
-    route = argv[2];
-    first = 3;
+  for (;;) {
+    if (argc > first + 1 && std::strcmp(argv[first], "--route") == 0) {
+      route = argv[first + 1];
+      first += 2;
+    } else if (argc > first && std::strcmp(argv[first], "--no-device") == 0) {
+      device = false;
+      first += 1;
+    } else {
+      break;
+    }
   }
-  int r = aclInit(nullptr);
-  if (r == ACL_SUCCESS) r = aclrtSetDevice(0);
-  if (r != ACL_SUCCESS) {
-    std::printf("init -> %d\n", r);
-    return 1;
+  if (device) {
+    int r = aclInit(nullptr);
+    if (r == ACL_SUCCESS) r = aclrtSetDevice(0);
+    if (r != ACL_SUCCESS) {
+      std::printf("init -> %d\n", r);
+      return 1;
+    }
   }
   Api api = DirectApi();
+  Dcmi dcmi;
   if (route == "dlsym") {
-    if (!DlsymApi(&api)) return 1;
+    if (!DlsymApi(&api) || !DlsymDcmi(&dcmi)) return 1;
   } else if (route != "direct") {
     std::fprintf(stderr, "probe: unknown route %s\n", route.c_str());
     return 1;
@@ -439,6 +676,18 @@ int main(int argc, char** argv) {
                           .count();
       std::printf("%s %ld -> %d elapsed_us=%lld\n", verb.c_str(), count, er,
                   static_cast<long long>(us));
+    } else if (verb == "words") {
+      std::uint64_t got[8] = {};
+      const int wr = LaunchOnce(rest, nullptr);
+      vsliceSimLastLaunchWords(got);
+      if (wr == ACL_SUCCESS) aclrtSynchronizeStream(nullptr);
+      std::printf("words %s -> %d sent=%s got=%s\n", rest.c_str(), wr,
+                  Hex(g_sent.words, g_sent.narrow, g_sent.count).c_str(),
+                  Hex(got, g_sent.narrow, g_sent.count).c_str());
+    } else if (verb == "dcmi") {
+      DcmiStep(dcmi, rest);
+    } else if (verb == "pid") {
+      std::printf("pid %d\n", static_cast<int>(getpid()));
     } else if (verb == "report") {
       std::printf("report failures=%d\n", failures);
     } else if (verb == "hold") {

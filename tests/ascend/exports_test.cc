@@ -1,5 +1,5 @@
-// libvslice_ascend.so exports exactly the runtime and AscendCL functions it
-// wraps, and dlsym: nothing it merely calls, nothing of its C++ insides. And
+// libvslice_ascend.so exports exactly the runtime, AscendCL and DCMI functions
+// it wraps, and dlsym: nothing it merely calls, nothing of its C++ insides. And
 // its dlsym leaves other libraries' RTLD_NEXT lookups their meaning.
 #include <dlfcn.h>
 
@@ -16,10 +16,14 @@ namespace {
 constexpr const char* kWrapped[] = {
     "rtMalloc", "rtMallocCached", "rtFree", "rtsMalloc", "rtMemAlloc", "rtsFree",
     "rtDvppMalloc", "rtDvppMallocWithFlag", "rtDvppFree", "rtMallocPhysical", "rtFreePhysical",
-    "rtMemGetInfoEx", "rtMemGetInfo", "rtKernelLaunchWithFlagV2", "rtKernelLaunchWithHandleV2",
+    "rtMemGetInfoEx", "rtMemGetInfo", "rtKernelLaunch", "rtKernelLaunchWithFlag",
+    "rtKernelLaunchWithFlagV2", "rtKernelLaunchWithHandle", "rtKernelLaunchWithHandleV2",
+    "rtKernelLaunchEx", "rtKernelLaunchFwk", "rtCpuKernelLaunch", "rtCpuKernelLaunchWithFlag",
     "rtAicpuKernelLaunchWithFlag", "rtAicpuKernelLaunchExWithArgs", "rtModelExecute",
-    "rtSetDevice", "aclrtMalloc", "aclrtMallocAlign32", "aclrtMallocCached", "aclrtMallocWithCfg", "aclrtFree",
-    "aclrtMallocPhysical", "aclrtFreePhysical", "aclrtGetMemInfo", "aclrtSetDevice", "dlsym",
+    "rtSetDevice", "aclrtMalloc", "aclrtMallocAlign32", "aclrtMallocCached", "aclrtMallocWithCfg",
+    "aclrtFree", "aclrtMallocPhysical", "aclrtFreePhysical", "aclrtGetMemInfo", "aclrtSetDevice",
+    "aclrtLaunchKernel", "aclrtLaunchKernelWithConfig", "aclrtLaunchKernelWithHostArgs",
+    "dcmi_get_device_resource_info", "dcmi_get_device_hbm_info", "dlsym",
 };
 
 TEST(AscendExportsTest, ExactlyTheWrappedFunctionsAndDlsym) {
@@ -36,7 +40,8 @@ TEST(AscendExportsTest, ExactlyTheWrappedFunctionsAndDlsym) {
   }
   // Called, never wrapped: the application must get the runtime's own.
   for (const char* name : {"rtGetDevice", "rtDeviceSynchronize", "rtEventRecord",
-                           "rtGetDeviceUuid", "aclrtGetDevice", "rtStreamSynchronize"}) {
+                           "rtGetDeviceUuid", "aclrtGetDevice", "rtStreamSynchronize",
+                           "dcmi_get_device_logic_id", "rtLaunchKernelByFuncHandle"}) {
     void* symbol = dlsym(lib, name);
     if (symbol != nullptr && dladdr(symbol, &info) != 0) {
       EXPECT_EQ(std::string(info.dli_fname).find("libvslice_ascend.so"), std::string::npos)

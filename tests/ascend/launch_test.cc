@@ -1,13 +1,22 @@
 // Work submission through the interceptor, and the simulated device's timing
-// model underneath it: every launch route reaches the device and takes device
-// time; the work of different processes is serialised on one timeline.
+// model underneath it: every launch route reaches the device, takes device
+// time and passes the compute gate; the routes whose parameter list changed
+// between CANN releases reach the runtime word for word with either list; the
+// work of different processes is serialised on one timeline.
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "ascend_env.h"
+#include "core/pod_region.h"
+#include "core/region_layout.h"
 
 namespace vslice::testing {
 namespace {
@@ -43,8 +52,121 @@ TEST_P(LaunchRouteTest, PassesThroughAndTakesDeviceTime) {
   EXPECT_GE(us, 20 * kKernelUs * 95 / 100) << r.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryRoute, LaunchRouteTest,
-                         ::testing::Values("flag", "handle", "aicpu", "aicpu_ex", "model"));
+// Every launch route the interceptor gates (probe launch kinds), the four
+// whose parameter list changed between releases with both lists.
+const auto kEveryRoute = ::testing::Values(
+    "flag", "handle", "aicpu", "aicpu_ex", "model", "kernel", "flag1", "handle1", "cpu",
+    "cpu_flag", "ex", "fwk", "acl", "acl_cfg", "acl_host", "aicpu_old", "flag1_old",
+    "handle1_old", "cpu_flag_old");
+
+INSTANTIATE_TEST_SUITE_P(EveryRoute, LaunchRouteTest, kEveryRoute);
+
+// A pod whose compute the limiter manages: alone on the NPU and uncapped, it
+// holds the gate open, and every gated submission is counted in its
+// process's slot.
+class ManagedPod {
+ public:
+  explicit ManagedPod(const Scratch& scratch) : env_(AscendPodEnvironment(scratch)) {
+    env_["NPU_GLOBAL_SHM_PATH"] = scratch.File("global_registry");
+    auto limiter_env = env_;
+    limiter_env.erase("LD_PRELOAD");
+    limiter_ = std::make_unique<Background>(
+        std::vector<std::string>{BinDir() + "/vslice-limiter"}, limiter_env);
+    region_path_ = env_["VSLICE_REGION"];
+  }
+  ~ManagedPod() {
+    limiter_->Kill(SIGTERM);
+    limiter_->Wait();
+  }
+  // True once the limiter manages the pod's compute.
+  bool WaitUntilManaged() {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < end) {
+      PodRegion region;
+      char error[256];
+      if (region.OpenExisting(region_path_.c_str(), error, sizeof error) &&
+          region.layout()->header.compute_managed.load() != 0) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  // The gated submissions the live process `pid` made on device 0, or -1.
+  long long Launches(pid_t pid) {
+    PodRegion region;
+    char error[256];
+    if (!region.OpenExisting(region_path_.c_str(), error, sizeof error)) return -1;
+    for (const ProcessSlot& slot : region.layout()->slots) {
+      if (slot.state.load() == static_cast<std::uint32_t>(SlotState::kActive) &&
+          slot.pid.load() == pid) {
+        return static_cast<long long>(slot.launches[0].load());
+      }
+    }
+    return -1;
+  }
+  const std::map<std::string, std::string>& env() const { return env_; }
+
+ private:
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<Background> limiter_;
+  std::string region_path_;
+};
+
+class GatedRouteTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GatedRouteTest, EveryLaunchPassesTheGateOnce) {
+  const std::string kind = GetParam();
+  Scratch scratch;
+  ManagedPod pod(scratch);
+  ASSERT_TRUE(pod.WaitUntilManaged());
+  Background probe({AscendProbe(), "launch:" + kind + ":20", "ready", "wait"}, pod.env());
+  ASSERT_TRUE(probe.WaitForLine("ready"));
+  const long long launches = pod.Launches(probe.pid());
+  probe.CloseInput();
+  const ProcessResult r = probe.Wait();
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "launch " + kind + " 20 -> 0 ")) << r.out << r.err;
+  EXPECT_EQ(launches, 20) << kind << " launches did not pass the gate exactly once each";
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRoute, GatedRouteTest, kEveryRoute);
+
+// The routes whose parameter list changed between releases, called with the
+// newer and with the older list through the interceptor: the simulated
+// runtime receives exactly the words the caller passed (it records them), and
+// the launch passes the gate.
+class ArityAgnosticRouteTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ArityAgnosticRouteTest, EveryWordReachesTheRuntimeAndTheGateCountsIt) {
+  const std::string kind = GetParam();
+  Scratch scratch;
+  ManagedPod pod(scratch);
+  ASSERT_TRUE(pod.WaitUntilManaged());
+  Background probe({AscendProbe(), "words:" + kind, "ready", "wait"}, pod.env());
+  ASSERT_TRUE(probe.WaitForLine("ready"));
+  const long long launches = pod.Launches(probe.pid());
+  probe.CloseInput();
+  const ProcessResult r = probe.Wait();
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto lines = LinesStartingWith(r.out, "words " + kind + " -> 0 sent=");
+  ASSERT_EQ(lines.size(), 1u) << r.out << r.err;
+  const std::string& line = lines[0];
+  const auto sent_at = line.find("sent=") + 5;
+  const auto got_at = line.find(" got=");
+  ASSERT_NE(got_at, std::string::npos) << line;
+  const std::string sent = line.substr(sent_at, got_at - sent_at);
+  const std::string got = line.substr(got_at + 5);
+  EXPECT_EQ(got, sent) << kind << ": the runtime did not receive what the caller passed";
+  const bool older = kind.size() > 4 && kind.substr(kind.size() - 4) == "_old";
+  // 6 or 7 parameters in the newer lists, 7 or 8 in the older ones.
+  EXPECT_GE(std::count(sent.begin(), sent.end(), ','), older ? 6 : 5) << line;
+  EXPECT_EQ(launches, 1) << kind << " did not pass the gate";
+}
+
+INSTANTIATE_TEST_SUITE_P(BothLists, ArityAgnosticRouteTest,
+                         ::testing::Values("aicpu", "aicpu_old", "flag1", "flag1_old", "handle1",
+                                           "handle1_old", "cpu_flag", "cpu_flag_old"));
 
 TEST(AscendSimulatorTest, KernelsOfTwoProcessesNeverOverlap) {
   Scratch scratch;
