@@ -67,7 +67,7 @@ class NullBackend final : public SubmissionBackend {
  public:
   int CurrentDevice() override { return 0; }
   void Drain(int) override {}
-  void* PlaceMarker(void*) override { return nullptr; }
+  void* PlaceMarker(void*, void**) override { return nullptr; }
   void AwaitMarker(void*) override {}
 };
 NullBackend g_backend;

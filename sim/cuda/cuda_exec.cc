@@ -6,6 +6,7 @@
 // work of every stream of every process, so kernels never overlap (a GPU
 // without MPS). Synchronisation sleeps until the relevant end time.
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "common/sim_clock.h"
@@ -18,11 +19,25 @@ namespace {
 // Per-thread default streams, one per context (keyed by context id).
 thread_local std::unordered_map<std::uint64_t, std::shared_ptr<Stream>> tls_per_thread_streams;
 
+// An event whose context was destroyed: the real driver freed it, and a
+// program (or vslice) that still uses it may crash there. The simulator
+// makes that certain, so that the tests see it.
+[[noreturn]] void UseOfFreedEvent(CUevent h) {
+  std::fprintf(stderr,
+               "simulated driver: event %p used after its context was destroyed (a real "
+               "driver's handle then points at freed memory)\n",
+               static_cast<void*>(h));
+  std::abort();
+}
+
 CUresult FindEvent(CUevent h, std::shared_ptr<Event>* out) {
   Globals& g = G();
   std::lock_guard<std::mutex> lock(g.mu);
   auto it = g.events.find(h);
-  if (it == g.events.end()) return CUDA_ERROR_INVALID_HANDLE;
+  if (it == g.events.end()) {
+    if (g.freed_with_context.count(h) != 0) UseOfFreedEvent(h);
+    return CUDA_ERROR_INVALID_HANDLE;
+  }
   *out = it->second;
   return CUDA_SUCCESS;
 }
@@ -195,7 +210,9 @@ CUresult StreamGetCtxImpl(CUstream h, CUcontext* pctx, bool per_thread) {
 CUresult EventDestroyImpl(CUevent e) {
   SIM_CHECK_INIT();
   std::lock_guard<std::mutex> lock(G().mu);
-  return G().events.erase(e) != 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+  if (G().events.erase(e) != 0) return CUDA_SUCCESS;
+  if (G().freed_with_context.count(e) != 0) UseOfFreedEvent(e);
+  return CUDA_ERROR_INVALID_HANDLE;
 }
 
 CUresult EventRecordImpl(CUevent e, CUstream h, unsigned flags, bool per_thread) {
@@ -425,7 +442,12 @@ void ReleaseExecResourcesLocked(Ctx* ctx) {
     it = it->second->ctx == ctx ? g.streams.erase(it) : std::next(it);
   }
   for (auto it = g.events.begin(); it != g.events.end();) {
-    it = it->second->ctx == ctx ? g.events.erase(it) : std::next(it);
+    if (it->second->ctx == ctx) {
+      g.freed_with_context.insert(it->first);
+      it = g.events.erase(it);
+    } else {
+      ++it;
+    }
   }
   for (auto it = g.modules.begin(); it != g.modules.end();) {
     if (it->second->ctx == ctx) {
@@ -628,6 +650,7 @@ CUresult cuEventCreate(CUevent* phEvent, unsigned Flags) {
   ev->flags = Flags;
   CUevent h = Handle<CUevent_st>(ev.get());
   std::lock_guard<std::mutex> lock(G().mu);
+  G().freed_with_context.erase(h);  // the address is in use again
   G().events.emplace(h, std::move(ev));
   *phEvent = h;
   return CUDA_SUCCESS;

@@ -174,6 +174,10 @@ struct Globals {
   std::uint64_t legacy_va_next = kLegacyVaBase;
   std::unordered_map<CUstream_st*, std::shared_ptr<Stream>> streams;
   std::unordered_map<CUevent_st*, std::shared_ptr<Event>> events;
+  // Events freed with their context (guarded by mu): a real driver's handle
+  // then points at freed memory, so a later use of one aborts here
+  // (UseOfFreedEvent) instead of failing quietly.
+  std::unordered_set<CUevent_st*> freed_with_context;
   std::unordered_map<CUmod_st*, std::unique_ptr<Module>> modules;
   std::unordered_map<CUfunc_st*, std::unique_ptr<Function>> functions;
   std::unordered_map<CUlib_st*, std::unique_ptr<Library>> libraries;

@@ -131,6 +131,7 @@ using rtMemGetInfoEx_t = rtError_t (*)(rtMemInfoType_t type, std::size_t* free_b
 using rtMemGetInfo_t = rtError_t (*)(std::size_t* free_bytes, std::size_t* total_bytes);
 using rtGetDevice_t = rtError_t (*)(std::int32_t* device);
 using rtSetDevice_t = rtError_t (*)(std::int32_t device);
+using rtDeviceReset_t = rtError_t (*)(std::int32_t device);
 using rtDeviceSynchronize_t = rtError_t (*)();
 using rtCtxGetCurrent_t = rtError_t (*)(rtContext_t* context);
 using rtCtxSetCurrent_t = rtError_t (*)(rtContext_t context);
@@ -198,6 +199,7 @@ using aclrtLaunchKernelWithHostArgs_t = aclError (*)(
     std::size_t place_holder_count);
 
 using aclrtSetDevice_t = aclError (*)(std::int32_t device);
+using aclrtResetDevice_t = aclError (*)(std::int32_t device);
 using aclrtMalloc_t = aclError (*)(void** ptr, std::size_t size, aclrtMemMallocPolicy policy);
 using aclrtMallocWithCfg_t = aclError (*)(void** ptr, std::size_t size,
                                           aclrtMemMallocPolicy policy, aclrtMallocConfig* cfg);

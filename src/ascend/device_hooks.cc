@@ -12,6 +12,7 @@
 #include "ascend/devices.h"
 #include "ascend/entry_points.h"
 #include "ascend/wrappers.h"
+#include "core/compute_gate.h"
 #include "core/log.h"
 #include "core/region_layout.h"
 
@@ -99,6 +100,22 @@ aclError aclrtSetDevice(std::int32_t device) {
   const aclError result = real(device);
   if (result == ACL_SUCCESS) RecordDeviceIdentity(device);
   return result;
+}
+
+// Resetting a device destroys its context and the events in it, the
+// compute gate's queue markers among them: they are retired first.
+rtError_t rtDeviceReset(std::int32_t device) {
+  auto real = Real<rtDeviceReset_t>(Entry::rtDeviceReset);
+  if (real == nullptr) return ACL_ERROR_RT_FEATURE_NOT_SUPPORT;
+  vslice::ComputeGate::RetireMarkers(nullptr, device);
+  return real(device);
+}
+
+aclError aclrtResetDevice(std::int32_t device) {
+  auto real = Real<aclrtResetDevice_t>(Entry::aclrtResetDevice);
+  if (real == nullptr) return ACL_ERROR_RT_FEATURE_NOT_SUPPORT;
+  vslice::ComputeGate::RetireMarkers(nullptr, device);
+  return real(device);
 }
 
 }  // extern "C"

@@ -42,6 +42,7 @@ enum class Library : std::uint8_t { kRuntime, kAcl, kDcmi };
   X(rtAicpuKernelLaunchExWithArgs, kRuntime) \
   X(rtModelExecute, kRuntime)            \
   X(rtSetDevice, kRuntime)               \
+  X(rtDeviceReset, kRuntime)             \
   X(aclrtMalloc, kAcl)                   \
   X(aclrtMallocAlign32, kAcl)            \
   X(aclrtMallocCached, kAcl)             \
@@ -51,6 +52,7 @@ enum class Library : std::uint8_t { kRuntime, kAcl, kDcmi };
   X(aclrtFreePhysical, kAcl)             \
   X(aclrtGetMemInfo, kAcl)               \
   X(aclrtSetDevice, kAcl)                \
+  X(aclrtResetDevice, kAcl)              \
   X(aclrtLaunchKernel, kAcl)             \
   X(aclrtLaunchKernelWithConfig, kAcl)   \
   X(aclrtLaunchKernelWithHostArgs, kAcl) \

@@ -61,7 +61,13 @@ class AscendSubmissions final : public vslice::SubmissionBackend {
                 (vslice::MonotonicNowNs() - start) / 1e6);
   }
 
-  void* PlaceMarker(void* queue) override {
+  void* PlaceMarker(void* queue, void** owner) override {
+    // The event lives in the current context (a device reset retires the
+    // device's markers before it frees them: device_hooks.cc).
+    auto current = Real<rtCtxGetCurrent_t>(Entry::rtCtxGetCurrent);
+    rtContext_t context = nullptr;
+    if (current != nullptr) current(&context);
+    *owner = context;
     auto create = Real<rtEventCreate_t>(Entry::rtEventCreate);
     auto record = Real<rtEventRecord_t>(Entry::rtEventRecord);
     auto destroy = Real<rtEventDestroy_t>(Entry::rtEventDestroy);

@@ -85,6 +85,8 @@ VSLICE_EXPORT va::aclError aclrtLaunchKernelWithHostArgs(va::aclrtFuncHandle, st
 // device_hooks.cc
 VSLICE_EXPORT va::rtError_t rtSetDevice(std::int32_t);
 VSLICE_EXPORT va::aclError aclrtSetDevice(std::int32_t);
+VSLICE_EXPORT va::rtError_t rtDeviceReset(std::int32_t);
+VSLICE_EXPORT va::aclError aclrtResetDevice(std::int32_t);
 // dcmi_hooks.cc
 VSLICE_EXPORT int dcmi_get_device_resource_info(int, int, dcmi_proc_mem_info*, int*);
 VSLICE_EXPORT int dcmi_get_device_hbm_info(int, int, dcmi_hbm_info*);

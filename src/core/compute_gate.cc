@@ -145,12 +145,52 @@ void ComputeGate::BoundInFlight(int device, void* queue) {
     f.head = (f.head + 1) % kMaxMarkers;
     --f.count;
   }
-  if (void* marker = backend_.PlaceMarker(queue)) {
+  void* owner = nullptr;
+  if (void* marker = backend_.PlaceMarker(queue, &owner)) {
     f.markers[(f.head + f.count) % kMaxMarkers] = marker;
+    f.owners[(f.head + f.count) % kMaxMarkers] = owner;
     ++f.count;
   }
   f.busy.clear(std::memory_order_release);
   if (oldest != nullptr) backend_.AwaitMarker(oldest);
+}
+
+void ComputeGate::RetireMarkers(void* owner, int device) {
+  if (g_state.load(std::memory_order_acquire) != kReady) return;
+  if (owner == nullptr && (device < 0 || device >= kMaxDevices)) return;
+  std::launder(reinterpret_cast<ComputeGate*>(g_storage))->Retire(owner, device);
+}
+
+void ComputeGate::Retire(void* owner, int device) {
+  for (int d = 0; d < kMaxDevices; ++d) {
+    if (owner == nullptr && d != device) continue;
+    InFlight& f = in_flight_[d];
+    void* retired[kMaxMarkers];
+    int retiring = 0;
+    while (f.busy.test_and_set(std::memory_order_acquire)) sched_yield();
+    // Keep the others in order, at the front of the ring.
+    void* kept[kMaxMarkers];
+    void* kept_owners[kMaxMarkers];
+    int keeping = 0;
+    for (int i = 0; i < f.count; ++i) {
+      const int at = (f.head + i) % kMaxMarkers;
+      if (owner == nullptr || f.owners[at] == owner) {
+        retired[retiring++] = f.markers[at];
+      } else {
+        kept[keeping] = f.markers[at];
+        kept_owners[keeping++] = f.owners[at];
+      }
+    }
+    for (int i = 0; i < keeping; ++i) {
+      f.markers[i] = kept[i];
+      f.owners[i] = kept_owners[i];
+    }
+    f.head = 0;
+    f.count = keeping;
+    f.busy.clear(std::memory_order_release);
+    // Still valid: the caller has not destroyed the owner yet.
+    for (int i = 0; i < retiring; ++i) backend_.AwaitMarker(retired[i]);
+  }
 }
 
 void ComputeGate::StartDrainer() {

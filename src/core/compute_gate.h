@@ -40,8 +40,11 @@ class SubmissionBackend {
   // Blocks until all work this process submitted to `device` has finished.
   virtual void Drain(int device) = 0;
   // Places a completion marker after the work submitted so far to `queue`
-  // (a stream) on the calling thread's device; nullptr if it cannot.
-  virtual void* PlaceMarker(void* queue) = 0;
+  // (a stream) on the calling thread's device; nullptr if it cannot. Sets
+  // `owner` to what the marker lives in (the current context): destroying
+  // that frees the marker, so the backend retires the owner's markers first
+  // (ComputeGate::RetireMarkers).
+  virtual void* PlaceMarker(void* queue, void** owner) = 0;
   // Blocks until `marker` completed, then frees it.
   virtual void AwaitMarker(void* marker) = 0;
 
@@ -60,6 +63,12 @@ class ComputeGate {
   int Enter();
   // Call after the submission returned.
   void Leave(int device, void* queue);
+
+  // Waits for and frees every outstanding marker that lives in `owner` (on
+  // any device), or, with `owner` nullptr, every marker on `device`. Backends
+  // call it before the driver destroys a context, whose markers would
+  // otherwise be awaited after they were freed. Cheap when no gate exists.
+  static void RetireMarkers(void* owner, int device = -1);
   // A submission whose queue is unknown: counted, never marked. For entry
   // points whose queue cannot be told from their arguments; while the device
   // is bounded, the work they queue is not bounded by markers (a closing
@@ -75,6 +84,7 @@ class ComputeGate {
   void DrainLoop();
   void DrainClosedGates(ProcessSlot& slot);
   void BoundInFlight(int device, void* queue);
+  void Retire(void* owner, int device);
   // Both Leave()s: counts the submission, and places markers in `queue`
   // when `markable` and the device is bounded.
   void Finish(int device, bool markable, void* queue);
@@ -90,6 +100,7 @@ class ComputeGate {
     std::atomic<std::uint32_t> since_marker{0};
     std::atomic_flag busy = ATOMIC_FLAG_INIT;
     void* markers[4] = {};
+    void* owners[4] = {};
     int head = 0;
     int count = 0;
   };

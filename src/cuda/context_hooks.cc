@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/compute_gate.h"
 #include "cuda/charge.h"
 #include "cuda/contexts.h"
 #include "cuda/wrappers.h"
@@ -56,6 +57,12 @@ int DeviceOf(CUcontext context) {
   return device;
 }
 
+// The compute gate's queue markers are events of the context they were
+// placed in: they are waited for and freed before the driver frees them.
+void RetireMarkersOf(CUcontext context) {
+  if (context != nullptr) vslice::ComputeGate::RetireMarkers(context);
+}
+
 CUcontext PrimaryOf(CUdevice device) {
   return device >= 0 && device < vslice::kMaxDevices ? g_primary[device].load() : nullptr;
 }
@@ -81,6 +88,8 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device) {
 CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) {
   auto real = Real<cuDevicePrimaryCtxRelease_t>(Entry::cuDevicePrimaryCtxRelease_v2);
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
+  // This may be the last reference, which destroys the context.
+  RetireMarkersOf(PrimaryOf(device));
   const CUresult result = real(device);
   auto get_state = Real<cuDevicePrimaryCtxGetState_t>(Entry::cuDevicePrimaryCtxGetState);
   unsigned flags = 0;
@@ -96,6 +105,7 @@ CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) {
 CUresult cuDevicePrimaryCtxReset_v2(CUdevice device) {
   auto real = Real<cuDevicePrimaryCtxRelease_t>(Entry::cuDevicePrimaryCtxReset_v2);
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
+  RetireMarkersOf(PrimaryOf(device));
   const CUresult result = real(device);
   if (result == CUDA_SUCCESS) ForgetContext(PrimaryOf(device), device, /*release_reserve=*/true);
   return result;
@@ -105,6 +115,7 @@ CUresult cuCtxDestroy_v2(CUcontext context) {
   auto real = Real<cuCtxDestroy_t>(Entry::cuCtxDestroy_v2);
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   const int device = DeviceOf(context);
+  RetireMarkersOf(context);
   const CUresult result = real(context);
   // A created context's reserve stays: the reserve is per process and device,
   // and the process may still hold the device's primary context.

@@ -33,7 +33,13 @@ class CudaSubmissions final : public vslice::SubmissionBackend {
                 (vslice::MonotonicNowNs() - start) / 1e6);
   }
 
-  void* PlaceMarker(void* queue) override {
+  void* PlaceMarker(void* queue, void** owner) override {
+    // The event lives in the current context (context_hooks.cc retires the
+    // markers of a context before it is destroyed).
+    auto current = Real<cuCtxGetCurrent_t>(Entry::cuCtxGetCurrent);
+    CUcontext context = nullptr;
+    if (current != nullptr) current(&context);
+    *owner = context;
     auto create = Real<cuEventCreate_t>(Entry::cuEventCreate);
     auto record = Real<cuEventRecord_t>(Entry::cuEventRecord);
     auto destroy = Real<cuEventDestroy_t>(Entry::cuEventDestroy_v2);
