@@ -30,6 +30,7 @@
 #include "ascend/entry_points.h"
 #include "ascend/wrappers.h"
 #include "core/log.h"
+#include "core/pod_processes.h"
 #include "core/quota_client.h"
 
 using namespace vslice::ascend;
@@ -124,27 +125,20 @@ int PodProcesses(dcmi_get_device_resource_info_t real, int card_id, int device_i
   // region alone decides.
   if (listed < 0 || listed > kDcmiMaxProcesses) listed = 0;
 
-  const vslice::RegionLayout& layout = *quota->region().layout();
   int total = 0;
-  for (const vslice::ProcessSlot& slot : layout.slots) {
-    if (total == kDcmiMaxProcesses) break;
-    if (slot.state.load() != static_cast<std::uint32_t>(vslice::SlotState::kActive)) continue;
-    const std::int32_t pid = slot.pid.load();
-    const std::uint64_t used = slot.used[device].load(std::memory_order_relaxed);
-    const dcmi_proc_mem_info* entry = pid > 0 ? FindPid(found, listed, pid) : nullptr;
-    if (entry == nullptr &&
-        (pid <= 0 || (used == 0 && slot.launches[device].load(std::memory_order_relaxed) == 0))) {
-      continue;
-    }
+  vslice::ForEachPodProcess(*quota->region().layout(), device, [&](const vslice::PodProcess& p) {
+    const dcmi_proc_mem_info* entry = p.pid > 0 ? FindPid(found, listed, p.pid) : nullptr;
+    if (!p.Listed(entry != nullptr)) return true;
     dcmi_proc_mem_info info{};
     if (entry != nullptr) {
       info = *entry;
     } else {
-      info.proc_id = pid;
-      info.proc_mem_usage = static_cast<unsigned long>(used);
+      info.proc_id = p.pid;
+      info.proc_mem_usage = static_cast<unsigned long>(p.used);
     }
     proc_info[total++] = info;
-  }
+    return total < kDcmiMaxProcesses;
+  });
   *proc_num = total;
   return DCMI_OK;
 }

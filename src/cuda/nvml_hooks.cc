@@ -23,6 +23,7 @@
 
 #include "core/clock.h"
 #include "core/futex.h"
+#include "core/pod_processes.h"
 #include "core/quota_client.h"
 #include "cuda/entry_points.h"
 #include "cuda/wrappers.h"
@@ -207,25 +208,18 @@ nvmlReturn_t PodProcesses(Fn real, nvmlDevice_t device, unsigned* count, Info* i
   }
   if (listed > kDriverEntries) listed = 0;
 
-  const vslice::RegionLayout& layout = *quota->region().layout();
   const unsigned capacity = *count;
   unsigned total = 0;
-  for (const vslice::ProcessSlot& slot : layout.slots) {
-    if (slot.state.load() != static_cast<std::uint32_t>(vslice::SlotState::kActive)) continue;
-    const std::int32_t pid = slot.pid.load();
-    const std::uint64_t used = slot.used[ordinal].load(std::memory_order_relaxed);
-    const Info* entry = pid > 0 ? FindPid(found, listed, pid) : nullptr;
-    if (entry == nullptr &&
-        (pid <= 0 || (used == 0 && slot.launches[ordinal].load(std::memory_order_relaxed) == 0))) {
-      continue;
-    }
+  vslice::ForEachPodProcess(*quota->region().layout(), ordinal, [&](const vslice::PodProcess& p) {
+    const Info* entry = p.pid > 0 ? FindPid(found, listed, p.pid) : nullptr;
+    if (!p.Listed(entry != nullptr)) return true;
     if (infos != nullptr && total < capacity) {
       Info info{};
       if (entry != nullptr) {
         info = *entry;
       } else {
-        info.pid = static_cast<unsigned>(pid);
-        info.usedGpuMemory = used;
+        info.pid = static_cast<unsigned>(p.pid);
+        info.usedGpuMemory = p.used;
         if constexpr (sizeof(Info) == sizeof(nvmlProcessInfo_v2_t)) {
           info.gpuInstanceId = kNotAvailable;
           info.computeInstanceId = kNotAvailable;
@@ -234,7 +228,8 @@ nvmlReturn_t PodProcesses(Fn real, nvmlDevice_t device, unsigned* count, Info* i
       infos[total] = info;
     }
     ++total;
-  }
+    return true;
+  });
   *count = total;
   if (total > capacity) return NVML_ERROR_INSUFFICIENT_SIZE;
   if (total > 0 && infos == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
