@@ -58,6 +58,28 @@ class AlignedCopy {
   std::abort();
 }
 
+// A Validate function of a shared file (PodRegion::Validate,
+// NodeRegistry::Validate) on the fuzzer's bytes as they lie (one byte into
+// the input, so misaligned: it must refuse them by their address) and on an
+// aligned copy (read for real); a refusal must always say why.
+using ValidateFn = bool (*)(const void* data, std::size_t size, char* error,
+                            std::size_t error_size);
+inline void CheckValidate(const char* target, ValidateFn validate, std::size_t alignment,
+                          const std::uint8_t* data, std::size_t size) {
+  char error[512] = {};
+  const bool misaligned = reinterpret_cast<std::uintptr_t>(data) % alignment != 0;
+  if (validate(data, size, error, sizeof error)) {
+    if (misaligned) Fail(target, "Validate accepted a misaligned buffer");
+  } else if (error[0] == '\0') {
+    Fail(target, "Validate refused without saying why");
+  }
+  const AlignedCopy aligned(data, size);
+  error[0] = '\0';
+  if (!validate(aligned.data(), aligned.size(), error, sizeof error) && error[0] == '\0') {
+    Fail(target, "Validate refused without saying why");
+  }
+}
+
 // Reads patches from the fuzzer's input: each is a 4-byte offset, a 1-byte
 // length and that many bytes, applied to `file` (of `size` bytes) at
 // offset % size. Returns false when the input is used up.
