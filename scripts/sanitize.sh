@@ -11,12 +11,11 @@
 # What does not: the interceptors and the programs they are preloaded into
 # (the probes, the dlclose check), and the simulated driver those load. They
 # come from the regular build (${VSLICE_BUILD_DIR:-build}, built here if
-# needed), because an instrumented program cannot have the interceptor
-# preloaded: the ASan runtime resolves the functions it wraps with
-# dlsym(RTLD_NEXT) while it initialises; the interceptor wraps dlsym and
-# answers RTLD_NEXT with dlopen(RTLD_NOLOAD), which reaches ASan's own dlopen
-# wrapper before that is set up, and the program crashes at startup (a bug of
-# the interceptor's RTLD_NEXT emulation, reported in docs/TESTING.md).
+# needed): the interceptor depends on nothing but the C library, so it is not
+# instrumented, and a program built with GCC's shared ASan runtime insists on
+# that runtime coming first in its library list, before the preloaded
+# interceptor. (An ASan-built application under the interceptor is a test of
+# its own: SanitizerTest in tests/faults.)
 #
 # The tests find the programs they start through VSLICE_TEST_BUILD_DIR. It
 # points them at a shim folder whose bin/ holds, under each program's name,

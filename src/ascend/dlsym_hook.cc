@@ -9,26 +9,38 @@
 // backend.
 #include <dlfcn.h>
 
-#include <cstring>
-
 #include "ascend/entry_points.h"
 #include "core/dynamic_symbols.h"
 
 namespace {
 
 bool MayBeWrapped(const char* name) {
-  return (name[0] == 'r' && name[1] == 't') || std::strncmp(name, "acl", 3) == 0 ||
-         std::strncmp(name, "dcmi_", 5) == 0;
+  return vslice::NameStartsWith(name, "rt") || vslice::NameStartsWith(name, "acl") ||
+         vslice::NameStartsWith(name, "dcmi_");
 }
 
 void* Wrapper(const char* name, void*) { return vslice::ascend::WrapperFor(name); }
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) void* dlsym(void* handle, const char* name) {
+// The exported dlsym is core/dlsym_entry.S on x86-64 and aarch64 (it must
+// not change the caller's return address); these are what it jumps to.
+extern "C" __attribute__((visibility("hidden"))) void* vslice_dlsym_pass_through(
+    const char* name) {
+  return vslice::PassThroughDlsym(name, &MayBeWrapped);
+}
+
+extern "C" __attribute__((visibility("hidden"))) void* vslice_dlsym_interposed(
+    void* handle, const char* name, const void* caller) {
   // <dlfcn.h> declares the name nonnull; hide that from the optimiser so the
   // null check survives (a null name must not crash the process).
   asm("" : "+r"(name));
-  return vslice::InterposedDlsym(handle, name, __builtin_return_address(0), &MayBeWrapped,
-                                 &Wrapper);
+  return vslice::InterposedDlsym(handle, name, caller, &MayBeWrapped, &Wrapper);
 }
+
+#if !defined(__x86_64__) && !defined(__aarch64__)
+// Elsewhere, plain C++: RTLD_NEXT lookups always take the walk.
+extern "C" __attribute__((visibility("default"))) void* dlsym(void* handle, const char* name) {
+  return vslice_dlsym_interposed(handle, name, __builtin_return_address(0));
+}
+#endif

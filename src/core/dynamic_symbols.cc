@@ -58,17 +58,38 @@ bool InThisLibrary(const void* address) {
          dladdr(address, &theirs) != 0 && mine.dli_fbase == theirs.dli_fbase;
 }
 
+// glibc 2.34 moved dlsym from libdl into libc; before that its version is
+// GLIBC_2.2.5 on x86-64 and GLIBC_2.17 on aarch64.
+constexpr const char* kDlsymVersions[] = {"GLIBC_2.34", "GLIBC_2.17", "GLIBC_2.2.5"};
+
+DlsymFn FindRealDlsym() {
+  DlsymFn fn = g_real_dlsym.load(std::memory_order_acquire);
+  if (fn != nullptr) return fn;
+  // The next versioned definition after this library: the C library's
+  // (the interceptors' own dlsym carries no version). No object is opened,
+  // which matters when this runs before other interposers are ready.
+  for (const char* version : kDlsymVersions) {
+    fn = reinterpret_cast<DlsymFn>(dlvsym(RTLD_NEXT, "dlsym", version));
+    if (fn != nullptr) break;
+  }
+  if (fn != nullptr) g_real_dlsym.store(fn, std::memory_order_release);
+  return fn;
+}
+
 }  // namespace
 
+void* PassThroughDlsym(const char* name, bool (*may_be_wrapped)(const char*)) {
+  if (name == nullptr || may_be_wrapped(name)) return nullptr;
+  return reinterpret_cast<void*>(FindRealDlsym());
+}
+
 void* RealDlsym(void* handle, const char* name) {
-  DlsymFn fn = g_real_dlsym.load(std::memory_order_acquire);
+  DlsymFn fn = FindRealDlsym();
   if (fn == nullptr) {
-    // glibc 2.34 moved dlsym from libdl into libc; before that its version
-    // is GLIBC_2.2.5 on x86-64 and GLIBC_2.17 on aarch64.
     for (const char* lib : {"libc.so.6", "libdl.so.2"}) {
       void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
       if (h == nullptr) continue;
-      for (const char* version : {"GLIBC_2.34", "GLIBC_2.17", "GLIBC_2.2.5"}) {
+      for (const char* version : kDlsymVersions) {
         fn = reinterpret_cast<DlsymFn>(dlvsym(h, "dlsym", version));
         if (fn != nullptr) break;
       }

@@ -12,6 +12,21 @@ namespace vslice {
 // The C library's own dlsym (found with dlvsym, which no backend wraps).
 void* RealDlsym(void* handle, const char* name);
 
+// Whether `name` starts with `prefix`, without calling the C library (a
+// backend's dlsym runs before sanitizer runtimes have set up theirs).
+constexpr bool NameStartsWith(const char* name, const char* prefix) {
+  for (; *prefix != '\0'; ++name, ++prefix) {
+    if (*name != *prefix) return false;
+  }
+  return true;
+}
+
+// What a backend's dlsym entry (core/dlsym_entry.S) jumps to for
+// dlsym(RTLD_NEXT, name): the C library's dlsym when `may_be_wrapped` says
+// `name` is none of the backend's, so that the C library answers for the
+// real caller; nullptr otherwise (and for a null name). Opens nothing.
+void* PassThroughDlsym(const char* name, bool (*may_be_wrapped)(const char*));
+
 // What dlsym(RTLD_NEXT, name) means for a call made from `caller`: the first
 // definition of `name` in an object loaded after the one containing
 // `caller`, in load order. The C library finds "after" from its caller's

@@ -300,5 +300,26 @@ TEST(SignalTest, DefaultSigtermAndSigkillEndABlockedLaunchPromptly) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// A program built with AddressSanitizer: its runtime looks functions up with
+// dlsym(RTLD_NEXT, ...) through the interceptor's dlsym before main, while
+// its own wrappers (dlopen among them) are not set up yet.
+
+TEST(SanitizerTest, AnAddressSanitizerBuiltProgramRunsUnderThePreload) {
+  const std::string app = HelperPath("vslice_asan_app");
+  if (access(app.c_str(), X_OK) != 0) {
+    GTEST_SKIP() << app << " was not built (it needs clang with AddressSanitizer)";
+  }
+  Scratch scratch;
+  TestPod pod(scratch, "pod", {{"VSLICE_MEMORY_LIMIT", "1g"}}, /*registry=*/false);
+  const ProcessResult r = RunProcess({app}, pod.env(), 30000);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "started heap")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "next malloc found")) << r.out;
+  // Looked up on the driver's handle, the wrappers hold the quota.
+  EXPECT_TRUE(Contains(r.out, "alloc 64m -> 0, alloc 2g -> 2, free -> 0")) << r.out << r.err;
+  EXPECT_FALSE(Contains(r.err, "AddressSanitizer")) << r.err;
+}
+
 }  // namespace
 }  // namespace vslice::testing
