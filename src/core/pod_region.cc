@@ -338,6 +338,11 @@ bool PodRegion::LimiterAlive() const {
   return fd_ >= 0 && ByteHeldElsewhere(fd_, kLimiterLockOffset);
 }
 
+bool PodRegion::SlotOwnerAlive(int slot) const {
+  if (slot < 0 || slot >= kMaxProcesses) return false;
+  return fd_ >= 0 && ByteHeldElsewhere(fd_, kSlotLockBase + slot);
+}
+
 bool PodRegion::TakeLimiterLock() { return fd_ >= 0 && TryLockByte(fd_, kLimiterLockOffset); }
 
 void PodRegion::WaitWhileFrozen(int device) {

@@ -89,6 +89,9 @@ class PodRegion {
 
   // True while a limiter holds the region's limiter lock.
   bool LimiterAlive() const;
+  // True while the process that claimed `slot` holds its liveness lock (one
+  // system call; a reaper at work on the slot also counts as alive).
+  bool SlotOwnerAlive(int slot) const;
   // Takes the limiter lock for this process (the limiter); false when
   // another live limiter holds it.
   bool TakeLimiterLock();

@@ -20,6 +20,8 @@ constexpr std::uint64_t kIdleNs = 5'000'000;
 // How long a closing waits for the pod's processes to drain before it
 // charges what it has and moves on (a hung process must not stall the node).
 constexpr std::uint64_t kDrainTimeoutNs = 2'000'000'000;
+// How often a long drain checks that the processes it awaits still live.
+constexpr std::uint64_t kOwnerCheckNs = 1'000'000;
 constexpr std::uint64_t kVirtualTimeScale = 1024;
 
 void SleepNs(std::uint64_t ns) {
@@ -304,18 +306,33 @@ void ComputeArbiter::Close(int device, DeviceState& state, int weight) {
   const std::uint64_t closed_at = MonotonicNowNs();
 
   // Every process that submitted in this slot drains before the slot ends.
+  // One that exited or died since never acknowledges (its work ended with
+  // it): once a drain takes longer than usual, the owners of the slots still
+  // awaited are checked, at most once a millisecond, and the gone passed
+  // over. Without that the pod would be charged for the wait until the next
+  // reap, after every exit of one of its processes.
+  bool gone[kMaxProcesses] = {};
+  std::uint64_t last_check = closed_at;
   for (;;) {
-    bool pending = false;
-    for (const ProcessSlot& slot : layout.slots) {
+    int pending = -1;
+    for (int i = 0; i < kMaxProcesses && pending < 0; ++i) {
+      const ProcessSlot& slot = layout.slots[i];
       // A mark beyond `epoch` is a launch tried after the closing, which may
       // have overwritten the mark of one made before it: drain those too.
-      if (Active(slot) && slot.launched_epoch[device].load() >= epoch &&
+      if (!gone[i] && Active(slot) && slot.launched_epoch[device].load() >= epoch &&
           slot.drained_epoch[device].load() < epoch) {
-        pending = true;
-        break;
+        pending = i;
       }
     }
-    if (!pending) break;
+    if (pending < 0) break;
+    const std::uint64_t now = MonotonicNowNs();
+    if (now - last_check > kOwnerCheckNs) {
+      last_check = now;
+      if (!region_.SlotOwnerAlive(pending)) {
+        gone[pending] = true;
+        continue;
+      }
+    }
     if (MonotonicNowNs() - closed_at > kDrainTimeoutNs) {
       Log(LogLevel::kWarning, "device %d: a process did not drain within %llu ms", device,
           static_cast<unsigned long long>(kDrainTimeoutNs / 1'000'000));

@@ -86,10 +86,10 @@ TEST(LimiterFaultTest, KilledAndRestartedUnderLoad) {
   const double share = SpinRate(pod.Spin(1500)->Wait()) / native;
   std::cout << "[ faults ] the pod got " << share_before << " of the device before the kills, "
             << share << " after the restarts (cap 0.30)\n";
-  // Near the cap, not within its ±3 points: a pod's second and later
-  // processes get 0.24-0.29 at a 30% cap even without any fault (a
-  // deterministic pattern of the arbiter, reported in docs/TESTING.md).
-  EXPECT_NEAR(share, 0.30, 0.08);
+  // Within the cap's ±3 points, for this process that followed many others
+  // (the limiter passes over a process that exited before acknowledging a
+  // drain instead of charging the pod for the wait).
+  EXPECT_NEAR(share, 0.30, 0.03);
   const std::string log = pod.KillLimiter(SIGTERM);
   if (getenv("VSLICE_TEST_SHOW_LOG")) std::cout << log;
 }
