@@ -15,7 +15,7 @@
  * Everything else goes to vslice_dlsym_interposed(handle, name, caller),
  * jumped to as well, so that it returns to the caller directly.
  *
- * The backend defines (hidden):
+ * core/dlsym_entry.cc defines (hidden):
  *   void* vslice_dlsym_pass_through(const char* name);
  *       the C library's dlsym when `name` is one vslice never wraps, else 0;
  *   void* vslice_dlsym_interposed(void* handle, const char* name,
