@@ -44,26 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ++data;
   --size;
 
-  vslice::fuzz::CheckValidate(kTarget, &vslice::NodeRegistry::Validate, alignof(vslice::RegistryHeader), data,
-                              size);
+  vslice::fuzz::CheckValidate(kTarget, &vslice::NodeRegistry::Validate,
+                              alignof(vslice::RegistryHeader), data, size);
   char error[512] = {};
 
   vslice::fuzz::Patches input(data, size);
-  std::vector<std::uint8_t> file;
-  switch (mode % 4) {
-    case 0:
-      file.assign(data, data + size);
-      break;
-    case 1:
-    case 2:
-      file = valid;
-      for (int i = 0; i < 16 && input.ApplyOne(file.data(), file.size()); ++i) {
-      }
-      if (mode % 4 == 2) file.resize(input.Word() % (2 * kBytes));
-      break;
-    default:
-      break;
-  }
+  const std::vector<std::uint8_t> file =
+      vslice::fuzz::FileForMode(mode, data, size, valid, input);
   vslice::fuzz::WriteAll(path, file.data(), file.size());
 
   vslice::NodeRegistry registry;
@@ -75,12 +62,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!vslice::NodeRegistry::Validate(registry.layout(), kBytes, error, sizeof error)) {
     Fail(kTarget, "an opened registry does not validate");
   }
+  // Garbage in a registry just created (behind its header).
   if (mode % 4 == 3) {
-    auto* bytes = reinterpret_cast<std::uint8_t*>(registry.layout());
-    for (int i = 0; i < 16 && input.ApplyOne(bytes + sizeof(vslice::RegistryHeader),
-                                             kBytes - sizeof(vslice::RegistryHeader));
-         ++i) {
-    }
+    vslice::fuzz::PatchBehindHeader(input, registry.layout(), kBytes,
+                                    sizeof(vslice::RegistryHeader));
   }
   const int entry = registry.Join("fuzz");
   if (entry < -1 || entry >= vslice::kRegistryPods)

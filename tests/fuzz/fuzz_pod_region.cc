@@ -109,26 +109,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ++data;
   --size;
 
-  vslice::fuzz::CheckValidate(kTarget, &vslice::PodRegion::Validate, alignof(vslice::RegionHeader), data,
-                              size);
+  vslice::fuzz::CheckValidate(kTarget, &vslice::PodRegion::Validate, alignof(vslice::RegionHeader),
+                              data, size);
   char error[512] = {};
 
   vslice::fuzz::Patches input(data, size);
-  std::vector<std::uint8_t> file;
-  switch (mode % 4) {
-    case 0:
-      file.assign(data, data + size);
-      break;
-    case 1:
-    case 2:
-      file = valid;
-      for (int i = 0; i < 16 && input.ApplyOne(file.data(), file.size()); ++i) {
-      }
-      if (mode % 4 == 2) file.resize(input.Word() % (2 * kBytes));
-      break;
-    default:
-      break;  // empty
-  }
+  const std::vector<std::uint8_t> file =
+      vslice::fuzz::FileForMode(mode, data, size, valid, input);
   vslice::fuzz::WriteAll(path, file.data(), file.size());
 
   vslice::PodRegion region;
@@ -145,13 +132,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!vslice::PodRegion::Validate(region.layout(), kBytes, error, sizeof error)) {
     Fail(kTarget, "an opened region does not validate");
   }
+  // Garbage in a region just created (behind its header).
   if (mode % 4 == 3) {
-    // Garbage in a region just created (behind its header).
-    auto* bytes = reinterpret_cast<std::uint8_t*>(region.layout());
-    for (int i = 0; i < 16 && input.ApplyOne(bytes + sizeof(vslice::RegionHeader),
-                                             kBytes - sizeof(vslice::RegionHeader));
-         ++i) {
-    }
+    vslice::fuzz::PatchBehindHeader(input, region.layout(), kBytes,
+                                    sizeof(vslice::RegionHeader));
   }
   Use(region, input);
   return 0;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 namespace vslice::fuzz {
 
@@ -112,6 +113,39 @@ class Patches {
   std::size_t size_;
   std::size_t at_ = 0;
 };
+
+// The file the mode byte asks for (modes as in the targets' comments):
+// 0 the input itself, 1 `valid` with the input's patches, 2 the same cut or
+// extended to a length the input chooses, 3 empty (a file being created).
+inline std::vector<std::uint8_t> FileForMode(std::uint8_t mode, const std::uint8_t* data,
+                                             std::size_t size,
+                                             const std::vector<std::uint8_t>& valid,
+                                             Patches& input) {
+  std::vector<std::uint8_t> file;
+  switch (mode % 4) {
+    case 0:
+      file.assign(data, data + size);
+      break;
+    case 1:
+    case 2:
+      file = valid;
+      for (int i = 0; i < 16 && input.ApplyOne(file.data(), file.size()); ++i) {
+      }
+      if (mode % 4 == 2) file.resize(input.Word() % (2 * valid.size()));
+      break;
+    default:
+      break;  // empty
+  }
+  return file;
+}
+
+// Garbage from the input behind the header of a file just created (mode 3).
+inline void PatchBehindHeader(Patches& input, void* layout, std::size_t bytes,
+                              std::size_t header_bytes) {
+  auto* behind = static_cast<std::uint8_t*>(layout) + header_bytes;
+  for (int i = 0; i < 16 && input.ApplyOne(behind, bytes - header_bytes); ++i) {
+  }
+}
 
 }  // namespace vslice::fuzz
 
