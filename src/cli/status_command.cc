@@ -34,14 +34,17 @@ int IntOption(const std::string& option, const std::string& value, long lo, long
   return static_cast<int>(r.value);
 }
 
-// The options both commands share; `extra` handles the rest (returns false
-// for an unknown option).
+// The options both commands share (--help sets `help`); `extra` handles the
+// rest (returns false for an unknown option).
 template <typename Extra>
 StatusSettings ReadCommonOptions(OptionReader& r, const char* command, int* interval_ms,
-                                 int min_interval_ms, Extra extra) {
+                                 int min_interval_ms, bool* help, Extra extra) {
   StatusSettings s;
   while (r.Next()) {
-    if (r.Is("--region")) {
+    if (r.Is("--help") || r.Is("-h")) {
+      r.NoValue();
+      *help = true;
+    } else if (r.Is("--region")) {
       s.region_path = r.Value();
       if (s.region_path.empty()) throw UsageError("bad value '' for --region (expected a file path)");
       s.region_given = true;
@@ -109,16 +112,10 @@ int StatusCommand(const std::vector<std::string>& args) {
   OptionReader r(args, "--region, --registry, --interval, --json or --help");
   bool help = false;
   const StatusSettings settings =
-      ReadCommonOptions(r, "status", &interval_ms, 0, [&](OptionReader& o) {
-        if (o.Is("--json")) {
-          o.NoValue();
-          json = true;
-        } else if (o.Is("--help") || o.Is("-h")) {
-          o.NoValue();
-          help = true;
-        } else {
-          return false;
-        }
+      ReadCommonOptions(r, "status", &interval_ms, 0, &help, [&](OptionReader& o) {
+        if (!o.Is("--json")) return false;
+        o.NoValue();
+        json = true;
         return true;
       });
   if (help) {
@@ -143,15 +140,9 @@ int TopCommand(const std::vector<std::string>& args) {
   bool help = false;
   OptionReader r(args, "--region, --registry, --interval, --iterations or --help");
   const StatusSettings settings =
-      ReadCommonOptions(r, "top", &interval_ms, kMinTopIntervalMs, [&](OptionReader& o) {
-        if (o.Is("--iterations")) {
-          iterations = IntOption("--iterations", o.Value(), 0, 1'000'000'000, "a count");
-        } else if (o.Is("--help") || o.Is("-h")) {
-          o.NoValue();
-          help = true;
-        } else {
-          return false;
-        }
+      ReadCommonOptions(r, "top", &interval_ms, kMinTopIntervalMs, &help, [&](OptionReader& o) {
+        if (!o.Is("--iterations")) return false;
+        iterations = IntOption("--iterations", o.Value(), 0, 1'000'000'000, "a count");
         return true;
       });
   if (help) {
