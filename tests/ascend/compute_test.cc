@@ -31,19 +31,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Work items per second from a "spin kernels=N elapsed_us=E kind=K" line.
-double SpinRate(const ProcessResult& r) {
-  const auto lines = LinesStartingWith(r.out, "spin kernels=");
-  if (lines.size() != 1) {
-    ADD_FAILURE() << "no spin result: " << r.out << r.err;
-    return 0;
-  }
-  const std::string& line = lines[0];
-  const double kernels = std::stod(line.substr(line.find('=') + 1));
-  const double us = std::stod(line.substr(line.find("elapsed_us=") + 11));
-  return kernels / (us / 1e6);
-}
-
 // The identity the simulated runtime gives NPU 0 (rtGetDeviceUuid).
 constexpr std::uint8_t kSimNpu0[16] = {'v', 's', 'l', 'i', 'c', 'e', 'S', 'I',
                                        'M', 'n', 'p', 'u', 0,   0,   0,   0};

@@ -58,13 +58,6 @@ long long FieldOf(const std::string& text, const std::string& prefix, const std:
   return std::stoll(lines[0].substr(at + needle.size()));
 }
 
-double SpinRate(const ProcessResult& r) {
-  const long long kernels = FieldOf(r.out, "spin kernels=", "kernels");
-  const long long us = FieldOf(r.out, "spin kernels=", "elapsed_us");
-  if (kernels < 0 || us <= 0) return 0;
-  return static_cast<double>(kernels) / (static_cast<double>(us) / 1e6);
-}
-
 // ---------------------------------------------------------------------------
 
 DeviceObserver::DeviceObserver(const std::string& sim_state, unsigned long long quota)

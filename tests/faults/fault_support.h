@@ -35,8 +35,6 @@ bool Contains(const std::string& text, const std::string& what);
 // The number after "key=" in the first line of `text` starting with
 // `prefix`; -1 when there is none.
 long long FieldOf(const std::string& text, const std::string& prefix, const std::string& key);
-// Kernels per second from a "spin kernels=N elapsed_us=E" line.
-double SpinRate(const ProcessResult& r);
 
 // Watches the simulated device through the simulator's own NVML, loaded
 // straight from its file (no interceptor in this process): it knows nothing

@@ -26,19 +26,6 @@ using std::chrono::milliseconds;
 std::string Probe() { return BinDir() + "/vslice_probe"; }
 std::string Limiter() { return BinDir() + "/vslice-limiter"; }
 
-// Kernels per second from a "spin kernels=N elapsed_us=E" line.
-double SpinRate(const ProcessResult& r) {
-  const auto lines = LinesStartingWith(r.out, "spin kernels=");
-  if (lines.size() != 1) {
-    ADD_FAILURE() << "no spin result: " << r.out << r.err;
-    return 0;
-  }
-  const std::string& line = lines[0];
-  const double kernels = std::stod(line.substr(line.find('=') + 1));
-  const double us = std::stod(line.substr(line.find("elapsed_us=") + 11));
-  return kernels / (us / 1e6);
-}
-
 // One pod: its region in the scratch folder, its limiter, its environment.
 class Pod {
  public:

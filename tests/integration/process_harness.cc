@@ -1,5 +1,7 @@
 #include "process_harness.h"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -230,6 +232,18 @@ std::vector<std::string> LinesStartingWith(const std::string& text, const std::s
     if (line.rfind(prefix, 0) == 0) lines.push_back(line);
   }
   return lines;
+}
+
+double SpinRate(const ProcessResult& r) {
+  const auto lines = LinesStartingWith(r.out, "spin kernels=");
+  if (lines.size() != 1) {
+    ADD_FAILURE() << "no spin result: " << r.out << r.err;
+    return 0;
+  }
+  const std::string& line = lines[0];
+  const double kernels = std::stod(line.substr(line.find('=') + 1));
+  const double us = std::stod(line.substr(line.find("elapsed_us=") + 11));
+  return kernels / (us / 1e6);
 }
 
 }  // namespace vslice::testing

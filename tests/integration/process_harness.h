@@ -68,6 +68,11 @@ class Background {
 // Lines of `text` that start with `prefix`.
 std::vector<std::string> LinesStartingWith(const std::string& text, const std::string& prefix);
 
+// Kernels (or work items) per second from the one "spin kernels=N
+// elapsed_us=E ..." line a probe's spin step prints; 0, and a test failure
+// saying so, when there is not exactly one.
+double SpinRate(const ProcessResult& r);
+
 }  // namespace vslice::testing
 
 #endif  // VSLICE_TESTS_INTEGRATION_PROCESS_HARNESS_H_
