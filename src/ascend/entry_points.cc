@@ -1,11 +1,9 @@
 #include "ascend/entry_points.h"
 
-#include <atomic>
 #include <cstring>
 
 #include "ascend/wrappers.h"
-#include "core/dynamic_symbols.h"
-#include "core/lazy_library.h"
+#include "core/real_entries.h"
 #include "core/log.h"
 
 namespace vslice::ascend {
@@ -39,36 +37,14 @@ void* Wrapper(Entry entry) {
 
 constexpr int kEntryCount = static_cast<int>(Entry::kCount);
 
-std::atomic<void*> g_real[kEntryCount];
-
-template <int kLibrary>
-void Fill(void* handle) {
-  for (int i = 0; i < kEntryCount; ++i) {
-    if (static_cast<int>(kEntryPoints[i].library) != kLibrary) continue;
-    g_real[i].store(vslice::RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
-  }
-}
-
-bool ResolveLibrary(Library library) {
-  // The names CANN and the driver install them under (no version suffix:
-  // that is how they ship and how applications link them).
-  static constinit LazyLibrary libraries[] = {LazyLibrary("libruntime.so"),
-                                              LazyLibrary("libascendcl.so"),
-                                              LazyLibrary("libdcmi.so")};
-  // One fill function per library: a lookup on the library's own handle
-  // never sees the preloaded wrappers, so these are the real definitions.
-  static void (*const fills[])(void*) = {&Fill<0>, &Fill<1>, &Fill<2>};
-  const int index = static_cast<int>(library);
-  return libraries[index].Resolve(fills[index]);
-}
+// The names CANN and the driver install them under (no version suffix: that
+// is how they ship and how applications link them).
+constinit vslice::RealEntries<kEntryPoints, 3> g_real("libruntime.so", "libascendcl.so",
+                                                      "libdcmi.so");
 
 }  // namespace
 
-void* RealEntry(Entry entry) {
-  const int i = static_cast<int>(entry);
-  if (!ResolveLibrary(kEntryPoints[i].library)) return nullptr;
-  return g_real[i].load(std::memory_order_relaxed);
-}
+void* RealEntry(Entry entry) { return g_real.Get(static_cast<std::size_t>(entry)); }
 
 void* WrapperFor(const char* name) {
   if (name == nullptr) return nullptr;

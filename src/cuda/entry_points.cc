@@ -3,8 +3,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "core/dynamic_symbols.h"
-#include "core/lazy_library.h"
+#include "core/real_entries.h"
 #include "core/log.h"
 #include "cuda/wrappers.h"
 
@@ -103,33 +102,13 @@ namespace {
 
 constexpr int kEntryCount = static_cast<int>(Entry::kCount);
 
-std::atomic<void*> g_real[kEntryCount];
-
-template <int kLibrary>
-void Fill(void* handle) {
-  for (int i = 0; i < kEntryCount; ++i) {
-    if (static_cast<int>(kEntryPoints[i].library) != kLibrary) continue;
-    g_real[i].store(vslice::RealDlsym(handle, kEntryPoints[i].name), std::memory_order_relaxed);
-  }
-}
+constinit vslice::RealEntries<kEntryPoints, 2> g_real("libcuda.so.1", "libnvidia-ml.so.1");
 
 }  // namespace
 
-bool ResolveLibrary(Library library) {
-  static constinit LazyLibrary libraries[] = {LazyLibrary("libcuda.so.1"),
-                                              LazyLibrary("libnvidia-ml.so.1")};
-  // One fill function per library: a lookup on the library's own handle
-  // never sees the preloaded wrappers, so these are the real definitions.
-  static void (*const fills[])(void*) = {&Fill<0>, &Fill<1>};
-  const int index = static_cast<int>(library);
-  return libraries[index].Resolve(fills[index]);
-}
+bool ResolveLibrary(Library library) { return g_real.Resolve(static_cast<std::size_t>(library)); }
 
-void* RealEntry(Entry entry) {
-  const int i = static_cast<int>(entry);
-  if (!ResolveLibrary(kEntryPoints[i].library)) return nullptr;
-  return g_real[i].load(std::memory_order_relaxed);
-}
+void* RealEntry(Entry entry) { return g_real.Get(static_cast<std::size_t>(entry)); }
 
 void* WrapperFor(const char* name, void* real, int cuda_version, bool per_thread_stream) {
   if (name == nullptr) return nullptr;
@@ -158,7 +137,7 @@ void* WrapperFor(const char* name, void* real, int cuda_version, bool per_thread
     for (int i = 0; i < kEntryCount; ++i) {
       const EntryPoint& e = kEntryPoints[i];
       if (e.wrapper != nullptr && e.library == by_name->library &&
-          g_real[i].load(std::memory_order_relaxed) == real) {
+          g_real.Get(static_cast<std::size_t>(i)) == real) {
         return e.wrapper();
       }
     }
