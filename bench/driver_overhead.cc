@@ -16,30 +16,9 @@
 #include <cstring>
 
 #include "cuda/cuda_abi.h"
+#include "cuda/driver_api.h"
 
 using namespace vslice::cuda;
-
-extern "C" {
-CUresult cuInit(unsigned);
-CUresult cuDeviceGet(CUdevice*, int);
-CUresult cuDevicePrimaryCtxRetain(CUcontext*, CUdevice);
-CUresult cuCtxSetCurrent(CUcontext);
-CUresult cuCtxSynchronize();
-CUresult cuModuleLoadData(CUmodule*, const void*);
-CUresult cuModuleGetFunction(CUfunction*, CUmodule, const char*);
-CUresult cuStreamCreate(CUstream*, unsigned);
-CUresult cuStreamSynchronize(CUstream);
-CUresult cuLaunchKernel(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
-                        unsigned, CUstream, void**, void**);
-CUresult cuStreamBeginCapture_v2(CUstream, int);
-CUresult cuStreamEndCapture(CUstream, CUgraph*);
-CUresult cuGraphInstantiateWithFlags(CUgraphExec*, CUgraph, unsigned long long);
-CUresult cuGraphLaunch(CUgraphExec, CUstream);
-CUresult cuMemAlloc_v2(CUdeviceptr*, size_t);
-CUresult cuMemFree_v2(CUdeviceptr);
-CUresult cuMemAllocAsync(CUdeviceptr*, size_t, CUstream);
-CUresult cuMemFreeAsync(CUdeviceptr, CUstream);
-}
 
 namespace {
 

@@ -12,19 +12,9 @@
 #include <vector>
 
 #include "cuda/cuda_abi.h"
+#include "cuda/driver_api.h"
 
 using namespace vslice::cuda;
-
-extern "C" {
-CUresult cuInit(unsigned);
-CUresult cuDeviceGet(CUdevice*, int);
-CUresult cuDevicePrimaryCtxRetain(CUcontext*, CUdevice);
-CUresult cuCtxSetCurrent(CUcontext);
-CUresult cuMemGetInfo_v2(size_t*, size_t*);
-CUresult cuMemAlloc_v2(CUdeviceptr*, size_t);
-CUresult cuMemFree_v2(CUdeviceptr);
-CUresult cuGetErrorName(CUresult, const char**);
-}
 
 namespace {
 

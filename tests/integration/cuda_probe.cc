@@ -73,52 +73,12 @@
 #include <vector>
 
 #include "cuda/cuda_abi.h"
+#include "cuda/driver_api.h"
 #include "cuda/nvml_abi.h"
 #include "probe_kernel.h"
 
 using namespace vslice::cuda;
 using namespace vslice::nvml;
-
-extern "C" {
-CUresult cuInit(unsigned);
-CUresult cuDeviceGet(CUdevice*, int);
-CUresult cuDevicePrimaryCtxRetain(CUcontext*, CUdevice);
-CUresult cuDevicePrimaryCtxReset_v2(CUdevice);
-CUresult cuCtxSetCurrent(CUcontext);
-CUresult cuGetProcAddress(const char*, void**, int, cuuint64_t);
-CUresult cuGetProcAddress_v2(const char*, void**, int, cuuint64_t, int*);
-CUresult cuStreamSynchronize(CUstream);
-CUresult cuCtxSynchronize();
-CUresult cuModuleLoadData(CUmodule*, const void*);
-CUresult cuModuleGetFunction(CUfunction*, CUmodule, const char*);
-CUresult cuLaunchKernel(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
-                        unsigned, CUstream, void**, void**);
-CUresult cuDeviceGetDefaultMemPool(CUmemoryPool*, CUdevice);
-CUresult cuMemAddressReserve(CUdeviceptr*, size_t, size_t, CUdeviceptr, unsigned long long);
-CUresult cuMemMap(CUdeviceptr, size_t, size_t, CUmemGenericAllocationHandle, unsigned long long);
-CUresult cuMemUnmap(CUdeviceptr, size_t);
-CUresult cuMemAddressFree(CUdeviceptr, size_t);
-// The symbols the direct route calls, resolved by the dynamic linker.
-CUresult cuMemAlloc_v2(CUdeviceptr*, size_t);
-CUresult cuMemAllocPitch_v2(CUdeviceptr*, size_t*, size_t, size_t, unsigned);
-CUresult cuMemAllocManaged(CUdeviceptr*, size_t, unsigned);
-CUresult cuMemFree_v2(CUdeviceptr);
-CUresult cuMemAllocAsync(CUdeviceptr*, size_t, CUstream);
-CUresult cuMemAllocFromPoolAsync(CUdeviceptr*, size_t, CUmemoryPool, CUstream);
-CUresult cuMemFreeAsync(CUdeviceptr, CUstream);
-CUresult cuMemCreate(CUmemGenericAllocationHandle*, size_t, const CUmemAllocationProp*,
-                     unsigned long long);
-CUresult cuMemRelease(CUmemGenericAllocationHandle);
-CUresult cuArrayCreate_v2(CUarray*, const CUDA_ARRAY_DESCRIPTOR*);
-CUresult cuArray3DCreate_v2(CUarray*, const CUDA_ARRAY3D_DESCRIPTOR*);
-CUresult cuArrayDestroy(CUarray);
-CUresult cuMipmappedArrayCreate(CUmipmappedArray*, const CUDA_ARRAY3D_DESCRIPTOR*, unsigned);
-CUresult cuMipmappedArrayDestroy(CUmipmappedArray);
-CUresult cuMemGetInfo_v2(size_t*, size_t*);
-CUresult cuDeviceTotalMem_v2(size_t*, CUdevice);
-CUresult cuCtxCreate_v2(CUcontext*, unsigned, CUdevice);
-CUresult cuCtxDestroy_v2(CUcontext);
-}
 
 namespace {
 
