@@ -77,7 +77,9 @@ ProcessIdentity OwnProcessIdentity() {
 
 bool ProcessStillExiting(pid_t pid, const ProcessIdentity& identity) {
   if (pid <= 0 || identity.pid_namespace == 0 || identity.start_ticks == 0) return false;
-  if (PidNamespaceInode("/proc/self/ns/pid") != identity.pid_namespace) return false;
+  // A process's pid namespace is fixed for its life: looked up once.
+  static const std::uint64_t own_namespace = PidNamespaceInode("/proc/self/ns/pid");
+  if (own_namespace != identity.pid_namespace) return false;
   char path[64];
   char text[1024];
   TaskStat leader;
