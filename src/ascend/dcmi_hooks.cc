@@ -92,22 +92,8 @@ vslice::QuotaClient* PodClient() {
 
 // ---- Processes ----------------------------------------------------------
 //
-// The pod's processes on a device are the active slots of its region that
-// hold memory there, launched work there, or appear in the driver's list
-// under the pid the slot records. A slot found in the driver's list is
-// reported as the driver reports it; one that is not (inside a container
-// the driver reports host pids, while a slot records the pid the process
-// sees itself under) is reported with the slot's pid and the bytes vslice
-// charged it on the device, context reserve included. Driver entries of
-// processes outside the pod are left out. DCMI reports at most 32
-// processes, and so does vslice.
-
-const dcmi_proc_mem_info* FindPid(const dcmi_proc_mem_info* infos, int count, std::int32_t pid) {
-  for (int i = 0; i < count; ++i) {
-    if (infos[i].proc_id == pid) return &infos[i];
-  }
-  return nullptr;
-}
+// The pod's processes on a device, as core/pod_processes.h says. DCMI
+// reports at most 32 processes, and so does vslice.
 
 int PodProcesses(dcmi_get_device_resource_info_t real, int card_id, int device_id,
                  dcmi_proc_mem_info* proc_info, int* proc_num) {
@@ -127,7 +113,10 @@ int PodProcesses(dcmi_get_device_resource_info_t real, int card_id, int device_i
 
   int total = 0;
   vslice::ForEachPodProcess(*quota->region().layout(), device, [&](const vslice::PodProcess& p) {
-    const dcmi_proc_mem_info* entry = p.pid > 0 ? FindPid(found, listed, p.pid) : nullptr;
+    const dcmi_proc_mem_info* entry =
+        p.pid > 0 ? vslice::FindListedPid(found, static_cast<std::size_t>(listed), p.pid,
+                                          [](const dcmi_proc_mem_info& i) { return i.proc_id; })
+                  : nullptr;
     if (!p.Listed(entry != nullptr)) return true;
     dcmi_proc_mem_info info{};
     if (entry != nullptr) {

@@ -172,24 +172,9 @@ unsigned PodSharePercent(const vslice::RegionLayout& layout, int ordinal) {
 
 // ---- Processes ----------------------------------------------------------
 //
-// The pod's processes on a device are the active slots of its region that
-// hold memory there, launched work there, or appear in the driver's list
-// under the pid the slot records. A slot found in the driver's list is
-// reported as the driver reports it; one that is not (inside a container
-// the driver reports host pids, while a slot records the pid the process
-// sees itself under) is reported with the slot's pid and the bytes vslice
-// charged it on the device, context reserve included. Driver entries of
-// processes outside the pod are left out.
+// The pod's processes on a device, as core/pod_processes.h says.
 
 constexpr unsigned kDriverEntries = 256;
-
-template <typename Info>
-const Info* FindPid(const Info* infos, unsigned count, std::int32_t pid) {
-  for (unsigned i = 0; i < count; ++i) {
-    if (static_cast<std::int32_t>(infos[i].pid) == pid) return &infos[i];
-  }
-  return nullptr;
-}
 
 template <typename Info, typename Fn>
 nvmlReturn_t PodProcesses(Fn real, nvmlDevice_t device, unsigned* count, Info* infos) {
@@ -211,7 +196,9 @@ nvmlReturn_t PodProcesses(Fn real, nvmlDevice_t device, unsigned* count, Info* i
   const unsigned capacity = *count;
   unsigned total = 0;
   vslice::ForEachPodProcess(*quota->region().layout(), ordinal, [&](const vslice::PodProcess& p) {
-    const Info* entry = p.pid > 0 ? FindPid(found, listed, p.pid) : nullptr;
+    const Info* entry =
+        p.pid > 0 ? vslice::FindListedPid(found, listed, p.pid, [](const Info& i) { return i.pid; })
+                  : nullptr;
     if (!p.Listed(entry != nullptr)) return true;
     if (infos != nullptr && total < capacity) {
       Info info{};
