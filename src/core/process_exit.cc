@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -56,6 +57,9 @@ bool ParseStat(const char* text, TaskStat* out) {
   return true;
 }
 
+// This process's pid namespace inode, once known (0: not looked up yet).
+constinit std::atomic<std::uint64_t> g_own_pid_namespace{0};
+
 std::uint64_t PidNamespaceInode(const char* path) {
   struct stat st;
   return stat(path, &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
@@ -77,8 +81,14 @@ ProcessIdentity OwnProcessIdentity() {
 
 bool ProcessStillExiting(pid_t pid, const ProcessIdentity& identity) {
   if (pid <= 0 || identity.pid_namespace == 0 || identity.start_ticks == 0) return false;
-  // A process's pid namespace is fixed for its life: looked up once.
-  static const std::uint64_t own_namespace = PidNamespaceInode("/proc/self/ns/pid");
+  // A process's pid namespace is fixed for its life: looked up once. (An
+  // atomic, not a function-local static: its guard would pull the C++
+  // runtime's exception machinery, and a constructor, into the interceptors.)
+  std::uint64_t own_namespace = g_own_pid_namespace.load(std::memory_order_relaxed);
+  if (own_namespace == 0) {
+    own_namespace = PidNamespaceInode("/proc/self/ns/pid");
+    g_own_pid_namespace.store(own_namespace, std::memory_order_relaxed);
+  }
   if (own_namespace != identity.pid_namespace) return false;
   char path[64];
   char text[1024];
