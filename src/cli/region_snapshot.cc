@@ -54,7 +54,7 @@ RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
     dev.weight = gate.weight.load();
     if (dev.weight == 0) dev.weight = 1;
     dev.gate_open = gate.open.load() != 0;
-    dev.bounded = gate.bounded.load() != 0;
+    dev.bounded = gate.inflight_launches.load() != 0;
     dev.waiting = gate.waiting.load();
     dev.device_time_ns = gate.device_time_ns.load();
     dev.throttled_ns = gate.throttled_ns.load();

@@ -9,7 +9,7 @@ const char* MainUsage() {
          "  run      run a command in a pod with a GPU memory quota\n"
          "  status   show a pod (limiter, memory, compute, processes) and the node's pods\n"
          "  top      the same, refreshed live\n"
-         "  set      change a running pod's compute cap, weight or memory quota\n"
+         "  set      change a running pod's compute cap, weight, priority or memory quota\n"
          "  version  print the version\n"
          "  help     show this text, or `vslice help <command>`\n"
          "\n"
@@ -27,7 +27,9 @@ const char* RunUsage() {
          "  --memory SIZE            quota for every device (1g, 512m, 1073741824, ...)\n"
          "  --memory-device I=SIZE   quota for device I (0..15); repeatable; beats --memory\n"
          "  --compute PCT            compute cap in percent, 0..100 (0, 100: no cap)\n"
-         "  --weight N               sharing weight, 1..1000\n"
+         "  --weight N               sharing weight within the pod's class, 1..1000\n"
+         "  --priority CLASS         high, normal (default) or best-effort: a high pod\n"
+         "                           gets the GPU at once, best-effort only idle time\n"
          "  --pod NAME               pod name: region /tmp/vslice/pods/NAME.region, kept\n"
          "                           after the run (default: run-<pid>, removed after)\n"
          "  --region PATH            pod region file (beats --pod; kept after the run)\n"
@@ -73,7 +75,7 @@ const char* TopUsage() {
 
 const char* SetUsage() {
   return "Usage: vslice set [--region PATH] [--device I] [--compute PCT] [--weight N]\n"
-         "                  [--memory SIZE]\n"
+         "                  [--priority CLASS] [--memory SIZE]\n"
          "\n"
          "Changes a running pod's settings, on device I or on every device. Compute\n"
          "settings reach the pod's limiter within a millisecond; a memory quota\n"
@@ -84,7 +86,8 @@ const char* SetUsage() {
          "                  CUDA_DEVICE_MEMORY_SHARED_CACHE, else /tmp/vslice.region)\n"
          "  --device I      only device I (0..15)\n"
          "  --compute PCT   compute cap in percent, 0..100 (0, 100: no cap)\n"
-         "  --weight N      sharing weight, 1..1000\n"
+         "  --weight N      sharing weight within the pod's class, 1..1000\n"
+         "  --priority CLASS  high, normal or best-effort\n"
          "  --memory SIZE   memory quota (1g, 512m, 1073741824, ...)\n"
          "  --help          show this text\n";
 }
