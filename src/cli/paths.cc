@@ -11,6 +11,8 @@
 
 namespace vslice::cli {
 
+std::string PodsDir(const Options& options) { return std::string(options.run_dir) + "/pods"; }
+
 std::string ExecutableDir() {
   std::vector<char> buf(4096);
   const ssize_t n = readlink("/proc/self/exe", buf.data(), buf.size() - 1);

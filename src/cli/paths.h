@@ -4,7 +4,12 @@
 
 #include <string>
 
+#include "core/options.h"
+
 namespace vslice::cli {
+
+// Where `vslice run` keeps its pods' regions: <run_dir>/pods.
+std::string PodsDir(const Options& options);
 
 // The folder of the running executable (/proc/self/exe), e.g. ".../build/bin".
 // Throws Failure when it cannot be read.

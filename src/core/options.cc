@@ -1,5 +1,8 @@
 #include "core/options.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +23,10 @@ namespace {
 constexpr std::uint64_t kDefaultContextReserve = 512ull << 20;
 
 constexpr char kDefaultRegionPath[] = "/tmp/vslice.region";
+constexpr char kDefaultRunDir[] = "/tmp/vslice";
+constexpr char kDefaultHamiLockDir[] = "/tmp/vgpulock";
+constexpr char kDefaultRegistryName[] = "node.registry";
+constexpr char kHamiRegistryName[] = "vslice.registry";
 
 constexpr long kMinWeight = 1;
 constexpr long kMaxWeight = 1000;
@@ -111,6 +118,7 @@ class Loader {
   void LoadMemoryLimits();
   void LoadContextReserve();
   void LoadPath(const Setting& s, char* dst, const char* fallback, const char* consequence);
+  void LoadRegistry(Options* options);
   void LoadComputeLimit();
   void LoadWeight();
   void LoadPriority();
@@ -207,6 +215,31 @@ void Loader::LoadPath(const Setting& s, char* dst, const char* fallback,
   std::snprintf(expected, sizeof expected, "an absolute path of at most %d bytes",
                 kPathLength - 1);
   Error(s, "is not a usable path", why, expected, consequence);
+}
+
+void Loader::LoadRegistry(Options* options) {
+  const Setting s = First("VSLICE_REGISTRY", "NPU_GLOBAL_SHM_PATH");
+  bool off = false;
+  if (s.set() && std::strcmp(s.name, "VSLICE_REGISTRY") == 0) {
+    // "off" (or a false boolean) turns node-wide arbitration off.
+    const std::string_view v = TrimSpaces(s.value);
+    bool value = true;
+    off = v == "off" || v == "none" || v == "OFF" || (ParseBool(s.value, &value) && !value);
+  }
+  if (off) {
+    options->registry_origin = Options::RegistryOrigin::kOff;
+    options->registry_path[0] = '\0';
+    return;
+  }
+  if (s.set()) {
+    options->registry_origin = Options::RegistryOrigin::kNamed;
+    LoadPath(s, options->registry_path, "", "node-wide compute arbitration is off until it is fixed");
+    if (options->registry_path[0] == '\0') options->registry_origin = Options::RegistryOrigin::kOff;
+    return;
+  }
+  options->registry_origin = Options::RegistryOrigin::kDefault;
+  std::snprintf(options->registry_path, kPathLength, "%s/%s", options->run_dir,
+                kDefaultRegistryName);
 }
 
 void Loader::LoadComputeLimit() {
@@ -346,6 +379,12 @@ void Loader::LoadLogLevel() {
 
 const char* GetEnv(const char* name, void* /*context*/) { return std::getenv(name); }
 
+// True when `dir` is a folder this process may create files in.
+bool WritableFolder(const char* dir) {
+  struct stat st {};
+  return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0;
+}
+
 }  // namespace
 
 Options LoadOptions(EnvLookup lookup, void* context) {
@@ -358,10 +397,15 @@ Options LoadOptions(EnvLookup lookup, void* context) {
   char region_consequence[96];
   std::snprintf(region_consequence, sizeof region_consequence,
                 "the region file is %s until it is fixed", kDefaultRegionPath);
-  loader.LoadPath(loader.First("VSLICE_REGION", "CUDA_DEVICE_MEMORY_SHARED_CACHE"),
-                  options.region_path, kDefaultRegionPath, region_consequence);
-  loader.LoadPath(loader.First("VSLICE_REGISTRY", "NPU_GLOBAL_SHM_PATH"), options.registry_path,
-                  "", "node-wide compute arbitration is off until it is fixed");
+  const Setting region = loader.First("VSLICE_REGION", "CUDA_DEVICE_MEMORY_SHARED_CACHE");
+  loader.LoadPath(region, options.region_path, kDefaultRegionPath, region_consequence);
+  options.region_from_hami =
+      region.set() && std::strcmp(region.name, "CUDA_DEVICE_MEMORY_SHARED_CACHE") == 0;
+  loader.LoadPath(loader.First("VSLICE_RUN_DIR"), options.run_dir, kDefaultRunDir,
+                  "the run folder is /tmp/vslice until it is fixed");
+  loader.LoadPath(loader.First("VSLICE_HAMI_LOCK_DIR"), options.hami_lock_dir,
+                  kDefaultHamiLockDir, "HAMi's shared folder is /tmp/vgpulock until it is fixed");
+  loader.LoadRegistry(&options);
   loader.LoadPath(loader.First("VSLICE_LIMITER"), options.limiter_path, "",
                   "the limiter is looked for next to the interceptor until it is fixed");
   options.auto_limiter =
@@ -381,6 +425,27 @@ Options LoadOptions(EnvLookup lookup, void* context) {
   return options;
 }
 
-Options LoadOptionsFromEnvironment() { return LoadOptions(&GetEnv, nullptr); }
+void ResolveHostDefaults(Options* options) {
+  // HAMi's contract: its device plugin names each container's region with
+  // CUDA_DEVICE_MEMORY_SHARED_CACHE and mounts one host folder into every
+  // container; a registry there is one every pod of the node finds.
+  if (options->registry_origin != Options::RegistryOrigin::kDefault ||
+      !options->region_from_hami || !WritableFolder(options->hami_lock_dir)) {
+    return;
+  }
+  char path[kPathLength];
+  if (std::snprintf(path, sizeof path, "%s/%s", options->hami_lock_dir, kHamiRegistryName) >=
+      static_cast<int>(sizeof path)) {
+    return;
+  }
+  std::memcpy(options->registry_path, path, sizeof path);
+  options->registry_origin = Options::RegistryOrigin::kHami;
+}
+
+Options LoadOptionsFromEnvironment() {
+  Options options = LoadOptions(&GetEnv, nullptr);
+  ResolveHostDefaults(&options);
+  return options;
+}
 
 }  // namespace vslice

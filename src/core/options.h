@@ -55,10 +55,31 @@ struct Options {
   // Pod region file: VSLICE_REGION, else CUDA_DEVICE_MEMORY_SHARED_CACHE, else
   // "/tmp/vslice.region".
   char region_path[kPathLength];
+  // True when the region came from CUDA_DEVICE_MEMORY_SHARED_CACHE (HAMi's
+  // device plugin names it so).
+  bool region_from_hami = false;
 
-  // Node registry file (compute arbitration): VSLICE_REGISTRY, else
-  // NPU_GLOBAL_SHM_PATH, else empty (no node-wide arbitration).
+  // The folder of vslice's node-local state: the pods `vslice run` starts
+  // (<run_dir>/pods) and the default node registry. VSLICE_RUN_DIR, else
+  // "/tmp/vslice".
+  char run_dir[kPathLength];
+
+  // Node registry file (compute arbitration), where registry_origin says.
+  // Empty only when arbitration is turned off.
   char registry_path[kPathLength];
+  enum class RegistryOrigin : int {
+    kNamed = 0,  // VSLICE_REGISTRY, else NPU_GLOBAL_SHM_PATH
+    kDefault,    // none named: <run_dir>/node.registry
+    kHami,       // none named, HAMi's contract: <hami_lock_dir>/vslice.registry
+    kOff,        // VSLICE_REGISTRY=off: every pod arbitrates alone
+  };
+  RegistryOrigin registry_origin = RegistryOrigin::kDefault;
+  // The host folder HAMi's device plugin mounts into every container
+  // (VSLICE_HAMI_LOCK_DIR, else "/tmp/vgpulock"): under HAMi's contract (the
+  // region named by CUDA_DEVICE_MEMORY_SHARED_CACHE) the default registry
+  // lives there, when it exists and is writable, so that every pod of the
+  // node finds it.
+  char hami_lock_dir[kPathLength];
 
   // The limiter program the interceptor starts when the pod asks for
   // compute control and no limiter serves it (VSLICE_LIMITER; empty: look
@@ -113,8 +134,14 @@ using EnvLookup = const char* (*)(const char* name, void* context);
 
 // Reads every setting. Never fails: problems land in Options::errors.
 Options LoadOptions(EnvLookup lookup, void* context);
-// LoadOptions over the process environment.
+// LoadOptions over the process environment, then the defaults that depend on
+// the host: HAMi's shared folder for the registry (ResolveHostDefaults).
 Options LoadOptionsFromEnvironment();
+
+// Under HAMi's contract with no registry named: the registry in HAMi's
+// shared folder when that is a writable folder. A few system calls; the
+// interceptor calls it once, at initialisation.
+void ResolveHostDefaults(Options* options);
 
 }  // namespace vslice
 

@@ -5,6 +5,7 @@
 // sigtimedwait(), which is also how the loop sleeps between passes.
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +59,23 @@ CapPolicy CapPolicyOf(UtilizationPolicy policy) {
     case UtilizationPolicy::kUnset: break;
   }
   return CapPolicy::kAlways;
+}
+
+const char* RegistryOriginText(Options::RegistryOrigin origin) {
+  switch (origin) {
+    case Options::RegistryOrigin::kNamed: return "named in the environment";
+    case Options::RegistryOrigin::kHami: return "the default in HAMi's shared folder";
+    case Options::RegistryOrigin::kDefault: return "the default; VSLICE_REGISTRY=off opts out";
+    case Options::RegistryOrigin::kOff: break;
+  }
+  return "off";
+}
+
+// Creates `dir` (mode 1777, like /tmp) if it is missing; a folder that
+// exists is left alone. Failing is not fatal: opening the registry then says
+// what is wrong.
+void EnsureSharedFolder(const char* dir) {
+  if (mkdir(dir, 01777) == 0) chmod(dir, 01777);  // mkdir applied the umask
 }
 
 // The pod's name in the node registry: the region file's name.
@@ -172,15 +190,24 @@ int Main(int argc, char** argv) {
   // unusable) the pod still gets its cap, arbitrated alone.
   NodeRegistry registry;
   int pod = -1;
-  if (env.registry_path[0] != '\0') {
+  if (env.registry_origin == Options::RegistryOrigin::kOff) {
+    Log(LogLevel::kInfo, "node registry off (VSLICE_REGISTRY=off): compute is arbitrated for "
+        "this pod alone");
+  } else if (env.registry_path[0] != '\0') {
     char why[768];
+    if (env.registry_origin == Options::RegistryOrigin::kDefault) {
+      // The default registry's folder is shared by every user's pods: made
+      // like /tmp itself (sticky, writable by all).
+      EnsureSharedFolder(env.run_dir);
+    }
     if (!registry.Open(env.registry_path, why, sizeof why)) {
       Log(LogLevel::kError, "%s; compute is arbitrated for this pod alone", why);
     } else if ((pod = registry.Join(PodName(region_path).c_str())) < 0) {
       Log(LogLevel::kError, "node registry %s is full (%d pods); compute is arbitrated for this "
           "pod alone", env.registry_path, kRegistryPods);
     } else {
-      Log(LogLevel::kInfo, "joined node registry %s as entry %d", env.registry_path, pod);
+      Log(LogLevel::kInfo, "joined node registry %s (%s) as entry %d", env.registry_path,
+          RegistryOriginText(env.registry_origin), pod);
     }
   }
   ArbiterSettings settings;

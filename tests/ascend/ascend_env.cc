@@ -16,6 +16,10 @@ std::map<std::string, std::string> AscendPodEnvironment(const Scratch& scratch) 
   // The simulated NPU has no context memory, so the tests count allocations
   // only; ContextReserveIsChargedOncePerProcess covers the reserve.
   env["VSLICE_CONTEXT_RESERVE"] = "0";
+  // The node's default folder in the test's own, and no node registry unless
+  // a test names one (NPU_GLOBAL_SHM_PATH, as the seed's pods do).
+  env["VSLICE_RUN_DIR"] = scratch.path();
+  env["VSLICE_REGISTRY"] = "off";
   return env;
 }
 

@@ -43,7 +43,10 @@ class Pod {
       bool registry = true)
       : env_(AscendPodEnvironment(shared)) {
     env_["VSLICE_REGION"] = shared.File(name + ".region");
-    if (registry) env_["NPU_GLOBAL_SHM_PATH"] = shared.File("global_registry");
+    if (registry) {
+      env_.erase("VSLICE_REGISTRY");  // the seed's name, not vslice's
+      env_["NPU_GLOBAL_SHM_PATH"] = shared.File("global_registry");
+    }
     for (auto& [k, v] : extra) env_[k] = v;
   }
   // `vslice-limiter > limiter.log 2>&1 &`: no arguments, the environment only.

@@ -67,6 +67,7 @@ INSTANTIATE_TEST_SUITE_P(EveryRoute, LaunchRouteTest, kEveryRoute);
 class ManagedPod {
  public:
   explicit ManagedPod(const Scratch& scratch) : env_(AscendPodEnvironment(scratch)) {
+    env_.erase("VSLICE_REGISTRY");  // the seed's name, not vslice's
     env_["NPU_GLOBAL_SHM_PATH"] = scratch.File("global_registry");
     auto limiter_env = env_;
     limiter_env.erase("LD_PRELOAD");

@@ -36,6 +36,7 @@ bool WaitForFile(const std::string& path, std::chrono::milliseconds timeout) {
 TEST(AscendSeedTest, LimiterFirstThenTheApplicationWithTheSeedsVariables) {
   Scratch host_shared_dir;  // stands for /tmp/hami-shared-region
   auto env = AscendPodEnvironment(host_shared_dir);
+  env.erase("VSLICE_REGISTRY");  // the seed's variables only
   env["NPU_GLOBAL_SHM_PATH"] = host_shared_dir.File("global_registry");
   env["NPU_MEM_QUOTA"] = "1024";
   env["NPU_PRIORITY"] = "20";

@@ -432,7 +432,7 @@ TestPod::TestPod(const Scratch& scratch, const std::string& name,
     : env_(PodEnvironment(scratch)) {
   env_["VSLICE_REGION"] = scratch.File(name + ".region");
   if (!RealGpu()) env_["VSLICE_SIM_STATE"] = scratch.File("sim.state");
-  if (registry) env_["VSLICE_REGISTRY"] = scratch.File("node.registry");
+  env_["VSLICE_REGISTRY"] = registry ? scratch.File("node.registry") : "off";
   // The tests start, kill and restart limiters themselves; a limiter the
   // interceptor started on its own would outlive the test.
   env_["VSLICE_AUTO_LIMITER"] = "false";

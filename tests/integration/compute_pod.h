@@ -26,7 +26,7 @@ class Pod {
     env_["VSLICE_REGION"] = scratch.File(name + ".region");
     // All pods share one simulated device.
     env_["VSLICE_SIM_STATE"] = scratch.File("sim.state");
-    if (registry) env_["VSLICE_REGISTRY"] = scratch.File("node.registry");
+    env_["VSLICE_REGISTRY"] = registry ? scratch.File("node.registry") : "off";
     for (auto& [k, v] : extra) env_[k] = v;
   }
   void StartLimiter() {

@@ -5,9 +5,11 @@
 // processes, so a pod's kernel throughput divided by the native throughput
 // is the share of device time it got.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cmath>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -137,6 +139,76 @@ TEST(ComputeTest, WithoutALimiterTheFirstProcessStartsOne) {
   // The limiter starts with the first CUDA call; the cap holds from then on.
   EXPECT_NEAR(share, 0.30, 0.05);
   kill(limiter, SIGTERM);
+}
+
+// The limiter a pod's first process started: its pid from the region, or -1.
+int AutoLimiter(const std::string& region_path) {
+  PodRegion region;
+  char error[256];
+  if (!region.OpenExisting(region_path.c_str(), error, sizeof error)) return -1;
+  return region.layout()->header.limiter_pid.load();
+}
+
+// HAMi's deployment, unchanged: its device plugin hands each pod a region
+// (CUDA_DEVICE_MEMORY_SHARED_CACHE) and a cap, mounts /tmp/vgpulock into
+// every pod, and starts no limiter. With no registry named, the pods'
+// limiters meet in a registry in /tmp/vgpulock and the caps hold together.
+TEST(ComputeTest, PodsUnderHamisContractArbitrateWithNoRegistryNamed) {
+  Scratch scratch;
+  const double native = NativeRate(scratch);
+  const std::string vgpulock = scratch.File("vgpulock");
+  ASSERT_EQ(mkdir(vgpulock.c_str(), 0777), 0);
+  auto hami_pod = [&](const std::string& name, const std::string& cores) {
+    Pod pod(scratch, name, {{"CUDA_DEVICE_SM_LIMIT", cores}, {"VSLICE_HAMI_LOCK_DIR", vgpulock}});
+    pod.env().erase("VSLICE_REGISTRY");
+    pod.env().erase("VSLICE_REGION");
+    pod.env()["CUDA_DEVICE_MEMORY_SHARED_CACHE"] = scratch.File(name + ".cache");
+    return pod;
+  };
+  Pod a = hami_pod("a", "30");
+  Pod b = hami_pod("b", "70");
+  auto ra = a.Spin(3000);
+  auto rb = b.Spin(3000);
+  const double share_a = SpinRate(ra->Wait()) / native;
+  const double share_b = SpinRate(rb->Wait()) / native;
+  std::cout << "[ share ] caps 30/70 through HAMi's environment, no registry named: " << share_a
+            << " / " << share_b << "\n";
+  struct stat st {};
+  EXPECT_EQ(stat((vgpulock + "/vslice.registry").c_str(), &st), 0)
+      << "no registry in HAMi's shared folder";
+  for (const std::string& cache : {scratch.File("a.cache"), scratch.File("b.cache")}) {
+    const int limiter = AutoLimiter(cache);
+    EXPECT_GT(limiter, 0) << "no limiter started for " << cache;
+    if (limiter > 0) kill(limiter, SIGTERM);
+  }
+  // Each limiter counting the other's kernels as its own would give ~0.2/0.6.
+  EXPECT_NEAR(share_a, 0.30, 0.04);
+  EXPECT_NEAR(share_b, 0.70, 0.04);
+}
+
+// `vslice run --weight` with no setting at all: the default registry.
+TEST(ComputeTest, VsliceRunPodsShareByWeightWithNoRegistryNamed) {
+  Scratch scratch;
+  std::map<std::string, std::string> env = PodEnvironment(scratch);
+  env.erase("VSLICE_REGISTRY");
+  env.erase("VSLICE_REGION");
+  env.erase("LD_PRELOAD");
+  env["VSLICE_SIM_STATE"] = scratch.File("sim.state");
+  auto run = [&](const std::string& pod, const std::string& weight) {
+    return std::make_unique<Background>(
+        std::vector<std::string>{BinDir() + "/vslice", "run", "--pod", pod, "--weight", weight,
+                                 "--", Probe(), "spin:3000"},
+        env);
+  };
+  auto a = run("a", "20");
+  auto b = run("b", "40");
+  const double rate_a = SpinRate(a->Wait());
+  const double rate_b = SpinRate(b->Wait());
+  struct stat st {};
+  EXPECT_EQ(stat(scratch.File("node.registry").c_str(), &st), 0)
+      << "no registry in the run folder";
+  ASSERT_GT(rate_a, 0);
+  EXPECT_NEAR(rate_b / rate_a, 2.0, 0.2) << "weights 20:40 must split 1:2 within 10%";
 }
 
 TEST(ComputeTest, SetChangesTheCapOfARunningPod) {

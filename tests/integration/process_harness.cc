@@ -141,6 +141,11 @@ std::map<std::string, std::string> PodEnvironment(const Scratch& scratch) {
   env["VSLICE_REGION"] = scratch.File("pod.region");
   // Exact byte counts in the tests; the reserve has a test of its own.
   env["VSLICE_CONTEXT_RESERVE"] = "0";
+  // The node's default state (pods, registry) in the test's own folder, and
+  // no node registry unless a test asks for one: a pod then starts no
+  // limiter of its own (the default-registry tests turn it back on).
+  env["VSLICE_RUN_DIR"] = scratch.path();
+  env["VSLICE_REGISTRY"] = "off";
   if (RealGpu()) {
     // (VSLICE_SIM_STATE: a rehearsal of the GPU mode on the simulator, with
     // its libraries on LD_LIBRARY_PATH.)

@@ -38,7 +38,8 @@ struct ProcessResult {
 };
 
 // The environment of a pod process: the interceptor preloaded, the pod's
-// region in `scratch`, the simulator's state file there too.
+// region in `scratch`, the simulator's state file there too, the node's
+// default folder there as well, and no node registry (VSLICE_REGISTRY=off).
 std::map<std::string, std::string> PodEnvironment(const Scratch& scratch);
 
 // Runs `argv` to completion with exactly `env`.

@@ -1,5 +1,8 @@
 #include "core/options.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <map>
 #include <set>
@@ -72,7 +75,10 @@ TEST(Options, DefaultsWithEmptyEnvironment) {
   for (int i = 0; i < kMaxDevices; ++i) EXPECT_EQ(o.memory_limit[i], kNoLimit) << i;
   EXPECT_FALSE(o.memory_limit_invalid);
   EXPECT_STREQ(o.region_path, "/tmp/vslice.region");
-  EXPECT_STREQ(o.registry_path, "");
+  // A node registry by default, beside the default pods.
+  EXPECT_STREQ(o.run_dir, "/tmp/vslice");
+  EXPECT_STREQ(o.registry_path, "/tmp/vslice/node.registry");
+  EXPECT_EQ(o.registry_origin, Options::RegistryOrigin::kDefault);
   EXPECT_EQ(o.context_reserve, 512 * MiB);
   EXPECT_EQ(o.compute_limit, 0);
   EXPECT_EQ(o.weight, 1);
@@ -386,6 +392,48 @@ TEST(OptionsPath, Registry) {
                "/hami-shared-region/global_registry");
   EXPECT_STREQ(Load({{"NPU_GLOBAL_SHM_PATH", "/a"}, {"VSLICE_REGISTRY", "/b"}}).registry_path,
                "/b");
+}
+
+TEST(OptionsPath, RegistryDefaultsNamesAndOff) {
+  Options o = Load({{"VSLICE_RUN_DIR", "/var/run/vslice"}});
+  EXPECT_STREQ(o.registry_path, "/var/run/vslice/node.registry");
+  EXPECT_EQ(o.registry_origin, Options::RegistryOrigin::kDefault);
+  o = Load({{"NPU_GLOBAL_SHM_PATH", "/hami-shared-region/global_registry"}});
+  EXPECT_STREQ(o.registry_path, "/hami-shared-region/global_registry");
+  EXPECT_EQ(o.registry_origin, Options::RegistryOrigin::kNamed);
+  for (const char* off : {"off", "none", "false", "0", " OFF "}) {
+    o = Load({{"VSLICE_REGISTRY", off}, {"NPU_GLOBAL_SHM_PATH", "/x/global_registry"}});
+    EXPECT_STREQ(o.registry_path, "") << off;
+    EXPECT_EQ(o.registry_origin, Options::RegistryOrigin::kOff) << off;
+    EXPECT_EQ(o.error_count, 0) << off;
+  }
+}
+
+TEST(OptionsPath, HamisSharedFolderHoldsTheDefaultRegistryUnderHamisContract) {
+  char folder[] = "/tmp/vslice-hami-XXXXXX";
+  ASSERT_NE(mkdtemp(folder), nullptr);
+  // HAMi's contract (the region named by CUDA_DEVICE_MEMORY_SHARED_CACHE) and
+  // its shared folder present: the registry lives there.
+  Options o = Load({{"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/a.cache"},
+                    {"VSLICE_HAMI_LOCK_DIR", folder}});
+  ResolveHostDefaults(&o);
+  EXPECT_EQ(o.registry_origin, Options::RegistryOrigin::kHami);
+  EXPECT_EQ(std::string(o.registry_path), std::string(folder) + "/vslice.registry");
+  // Not under HAMi's contract: the ordinary default.
+  o = Load({{"VSLICE_REGION", "/tmp/a.region"}, {"VSLICE_HAMI_LOCK_DIR", folder}});
+  ResolveHostDefaults(&o);
+  EXPECT_EQ(o.registry_origin, Options::RegistryOrigin::kDefault);
+  // A registry named wins; a missing shared folder leaves the default.
+  o = Load({{"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/a.cache"},
+            {"VSLICE_HAMI_LOCK_DIR", folder}, {"VSLICE_REGISTRY", "/r/node.registry"}});
+  ResolveHostDefaults(&o);
+  EXPECT_STREQ(o.registry_path, "/r/node.registry");
+  rmdir(folder);
+  o = Load({{"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/a.cache"},
+            {"VSLICE_HAMI_LOCK_DIR", folder}});
+  ResolveHostDefaults(&o);
+  EXPECT_EQ(o.registry_origin, Options::RegistryOrigin::kDefault);
+  EXPECT_STREQ(o.registry_path, "/tmp/vslice/node.registry");
 }
 
 TEST(OptionsPath, BadRegistryLeavesItEmpty) {
