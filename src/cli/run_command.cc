@@ -24,8 +24,6 @@
 namespace vslice::cli {
 namespace {
 
-constexpr char kPodsParent[] = "/tmp/vslice";
-constexpr char kPodsDir[] = "/tmp/vslice/pods";
 constexpr int kLimiterStartTimeoutMs = 2000;
 
 void Warn(const std::string& message) {
@@ -92,15 +90,13 @@ Programs FindPrograms(const RunOptions& o) {
   return p;
 }
 
-std::string RegionPath(const RunOptions& o) {
+std::string RegionPath(const RunOptions& o, const Options& env) {
   std::string path;
   if (!o.region.empty()) {
     path = AbsolutePath(o.region);
   } else {
-    EnsureDirectory(kPodsParent, 0777);
-    EnsureDirectory(kPodsDir, 0777);
-    const std::string pod = o.pod.empty() ? "run-" + std::to_string(getpid()) : o.pod;
-    path = std::string(kPodsDir) + "/" + pod + ".region";
+    EnsurePodFolder(env);
+    path = PodRegionPath(env, o.pod.empty() ? "run-" + std::to_string(getpid()) : o.pod);
   }
   if (path.size() >= static_cast<std::size_t>(kPathLength)) {
     throw UsageError("bad value for --region: the path " + path + " has " +
@@ -128,7 +124,9 @@ int RunCommand(const std::vector<std::string>& args) {
     return 0;
   }
   const Programs programs = FindPrograms(o);
-  const std::string region_path = RegionPath(o);
+  // The pod folder comes from the environment vslice was started with; its
+  // errors are reported below, with the pod's settings.
+  const std::string region_path = RegionPath(o, LoadOptionsFromEnvironment());
   const std::string log_path = region_path + ".limiter.log";
 
   // The quotas come from the same place as the interceptor's: the

@@ -20,6 +20,7 @@ namespace {
 constexpr std::uint64_t kDefaultContextReserve = 512ull << 20;
 
 constexpr char kDefaultRegionPath[] = "/tmp/vslice.region";
+constexpr char kDefaultPodDir[] = "/tmp/vslice/pods";
 
 constexpr long kMinWeight = 1;
 constexpr long kMaxWeight = 1000;
@@ -323,6 +324,8 @@ Options LoadOptions(EnvLookup lookup, void* context) {
                   options.region_path, kDefaultRegionPath, region_consequence);
   loader.LoadPath(loader.First("VSLICE_REGISTRY", "NPU_GLOBAL_SHM_PATH"), options.registry_path,
                   "", "node-wide compute arbitration is off until it is fixed");
+  loader.LoadPath(loader.First("VSLICE_POD_DIR"), options.pod_dir, kDefaultPodDir,
+                  "pods are looked for in /tmp/vslice/pods until it is fixed");
   loader.LoadPath(loader.First("VSLICE_LIMITER"), options.limiter_path, "",
                   "the limiter is looked for next to the interceptor until it is fixed");
   options.auto_limiter =

@@ -56,6 +56,11 @@ struct Options {
   // NPU_GLOBAL_SHM_PATH, else empty (no node-wide arbitration).
   char registry_path[kPathLength];
 
+  // The folder of the pods `vslice run --pod NAME` creates (NAME.region) and
+  // `vslice status`, `top` and `set` look in: VSLICE_POD_DIR, else
+  // "/tmp/vslice/pods". Read by the CLI only.
+  char pod_dir[kPathLength];
+
   // The limiter program the interceptor starts when the pod asks for
   // compute control and no limiter serves it (VSLICE_LIMITER; empty: look
   // next to the interceptor). VSLICE_AUTO_LIMITER=false turns that off.

@@ -39,7 +39,8 @@ std::vector<std::string> Names() {
                                     "VSLICE_LOG_LEVEL",
                                     "LIBCUDA_LOG_LEVEL",
                                     "VSLICE_LIMITER",
-                                    "VSLICE_AUTO_LIMITER"};
+                                    "VSLICE_AUTO_LIMITER",
+                                    "VSLICE_POD_DIR"};
   for (int i = 0; i <= vslice::kMaxDevices; ++i) {  // one past the last device too
     names.push_back("VSLICE_MEMORY_LIMIT_" + std::to_string(i));
     names.push_back("CUDA_DEVICE_MEMORY_LIMIT_" + std::to_string(i));
@@ -106,6 +107,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!Terminated(o.registry_path, sizeof o.registry_path) ||
       (o.registry_path[0] != '\0' && o.registry_path[0] != '/')) {
     Fail("registry path is neither empty nor absolute");
+  }
+  if (!Terminated(o.pod_dir, sizeof o.pod_dir) || o.pod_dir[0] != '/') {
+    Fail("pod folder is not an absolute path");
   }
   if (o.error_count < 0) Fail("negative error count");
   for (int i = 0; i < o.error_count && i < vslice::kMaxOptionErrors; ++i) {

@@ -73,6 +73,7 @@ TEST(Options, DefaultsWithEmptyEnvironment) {
   EXPECT_FALSE(o.memory_limit_invalid);
   EXPECT_STREQ(o.region_path, "/tmp/vslice.region");
   EXPECT_STREQ(o.registry_path, "");
+  EXPECT_STREQ(o.pod_dir, "/tmp/vslice/pods");
   EXPECT_EQ(o.context_reserve, 512 * MiB);
   EXPECT_EQ(o.compute_limit, 0);
   EXPECT_EQ(o.weight, 1);
@@ -393,6 +394,14 @@ TEST(OptionsPath, BadRegistryLeavesItEmpty) {
   EXPECT_STREQ(e.registry_path, "");
   ExpectOneError(e, "VSLICE_REGISTRY", "", "an absolute path", "arbitration is off");
   EXPECT_TRUE(Contains(e.errors[0], "(empty)")) << e.errors[0];
+}
+
+TEST(OptionsPath, PodFolder) {
+  EXPECT_STREQ(Load({{"VSLICE_POD_DIR", "/srv/pods"}}).pod_dir, "/srv/pods");
+  const Options o = Load({{"VSLICE_POD_DIR", "pods"}});
+  EXPECT_STREQ(o.pod_dir, "/tmp/vslice/pods");
+  ExpectOneError(o, "VSLICE_POD_DIR", "pods", "an absolute path",
+                 "pods are looked for in /tmp/vslice/pods");
 }
 
 // --- context reserve ------------------------------------------------------
