@@ -1,6 +1,7 @@
 #include "limiter/metrics.h"
 
 #include "core/clock.h"
+#include "core/layout_checks.h"
 
 #include <time.h>
 
@@ -106,8 +107,18 @@ void MetricsCollector::Sample() {
   }
 }
 
-std::string MetricsCollector::Render() {
+bool MetricsCollector::Render(std::string* text) {
   Sample();
+  char refusal[512];
+  if (!CheckRegionValues(layout_, UnixNowNs(), refusal, sizeof refusal)) {
+    *text = "region file " + region_path_ + ": " + refusal + "\n";
+    return false;
+  }
+  *text = Exposition();
+  return true;
+}
+
+std::string MetricsCollector::Exposition() {
   const RegionHeader& header = layout_.header;
   const std::string pod = "pod=\"" + pod_ + "\"";
   std::string out;

@@ -5,12 +5,16 @@
 // UUID from the input, PodAlive on every entry, Leave. Checks: a refused file
 // says why; a validated one validates; indices stay in range; no garbage
 // entry counts as alive (only a limiter's lock makes an entry alive); after
-// Leave the entry holds no device.
+// Leave the entry holds no device; the values check readers run before they
+// show anything (core/layout_checks.h) either refuses in one line or passes
+// only values in the ranges checked here independently.
 #include <unistd.h>
 
 #include <cstdint>
 #include <vector>
 
+#include "core/clock.h"
+#include "core/layout_checks.h"
 #include "core/node_registry.h"
 #include "fuzz_shared_file.h"
 
@@ -32,6 +36,36 @@ std::vector<std::uint8_t> ValidRegistry() {
   }
   unlink(path.c_str());
   return bytes;
+}
+
+// What a reader may show, checked without the table: holders, and the name
+// and settings of every active entry.
+void CheckValues(const vslice::RegistryLayout& layout) {
+  char error[256] = {};
+  if (!vslice::CheckRegistryValues(layout, vslice::UnixNowNs(), error, sizeof error)) {
+    vslice::fuzz::CheckRefusalLine(kTarget, error);
+    return;
+  }
+  for (const vslice::RegistryDevice& d : layout.devices) {
+    if (d.state.load() == 2 && (d.holder.load() < -1 || d.holder.load() >= vslice::kRegistryPods)) {
+      Fail(kTarget, "a holder out of range passed the values check");
+    }
+  }
+  for (const vslice::RegistryPod& p : layout.pods) {
+    if (p.state.load() != 1) continue;
+    const void* end = std::memchr(p.name, '\0', sizeof p.name);
+    if (end == nullptr) Fail(kTarget, "a name without its NUL passed the values check");
+    for (const char* c = p.name; c != end; ++c) {
+      if (static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f) {
+        Fail(kTarget, "a name with a control character passed the values check");
+      }
+    }
+    for (const vslice::RegistryPodDevice& e : p.devices) {
+      if (e.weight.load() > 1000 || e.cap.load() > 100 || e.wants.load() > 1) {
+        Fail(kTarget, "a pod's setting out of range passed the values check");
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -67,6 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     vslice::fuzz::PatchBehindHeader(input, registry.layout(), kBytes,
                                     sizeof(vslice::RegistryHeader));
   }
+  CheckValues(*registry.layout());
   const int entry = registry.Join("fuzz");
   if (entry < -1 || entry >= vslice::kRegistryPods)
     Fail(kTarget, "Join returned an entry out of range");
@@ -87,5 +122,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (d.holder.load() == entry) Fail(kTarget, "a left entry still holds a device");
     }
   }
+  CheckValues(*registry.layout());
   return 0;
 }

@@ -21,6 +21,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/pod_region.h"
 #include "process_harness.h"
 
 namespace vslice::testing {
@@ -436,6 +437,24 @@ TEST(MetricsTest, TheEnvironmentTurnsMetricsOnAndTheyAreOffOtherwise) {
   // Collected without any cap or quota: the pod is simply listed.
   EXPECT_EQ(m.Value("vslice_limiter_info", {{"pod", "pod"}}), 1.0);
   EXPECT_EQ(m.Value("vslice_compute_managed", {{"pod", "pod"}}), 0.0);
+}
+
+TEST(MetricsTest, AValueNoWriterWritesIsRefusedNotScraped) {
+  Scratch scratch;
+  Pod pod(scratch, "pod");
+  pod.StartLimiter({"--metrics-address", "127.0.0.1:0"}, /*metrics=*/true);
+  ASSERT_GT(pod.metrics_port(), 0) << ReadFile(pod.log_path());
+  PodRegion region;
+  char error[512];
+  ASSERT_TRUE(region.OpenExisting(pod.region().c_str(), error, sizeof error)) << error;
+  region.layout()->gates[2].weight.store(1504018833);
+  const HttpResponse bad = HttpGet(pod.metrics_port(), "/metrics");
+  EXPECT_EQ(bad.status_line, "HTTP/1.1 503 Service Unavailable") << bad.head;
+  EXPECT_EQ(bad.body, "region file " + pod.region() +
+                          ": gates[2].weight is 1504018833, expected 0..1000 (0 until a limiter "
+                          "sets it, then 1..1000)\n");
+  region.layout()->gates[2].weight.store(0);
+  EXPECT_EQ(HttpGet(pod.metrics_port(), "/metrics").status_line, "HTTP/1.1 200 OK");
 }
 
 TEST(MetricsTest, ABadAddressIsAUsageError) {
