@@ -211,6 +211,11 @@ void QuotaClient::RecordDeviceUuid(int device, const std::uint8_t (&uuid)[16]) {
   ledger.uuid_state.store(2, std::memory_order_release);
 }
 
+void QuotaClient::RecordPhysicalTotal(int device, std::uint64_t bytes) {
+  if (!Enabled(device) || bytes == 0) return;
+  region_.layout()->devices[device].physical_total.store(bytes, std::memory_order_relaxed);
+}
+
 int QuotaClient::DeviceWithUuid(const std::uint8_t (&uuid)[16]) const {
   if (!region_.is_open()) return -1;
   for (int d = 0; d < kMaxDevices; ++d) {

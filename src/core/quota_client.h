@@ -56,6 +56,9 @@ class QuotaClient {
   // Remembers the driver's identity of `device` so NVML-only processes can
   // map NVML devices to CUDA ordinals (first writer wins).
   void RecordDeviceUuid(int device, const std::uint8_t (&uuid)[16]);
+  // Records the device memory the driver reports for `device`, for display
+  // (vslice status, metrics): that the pod has seen the device, and its size.
+  void RecordPhysicalTotal(int device, std::uint64_t bytes);
   // The CUDA ordinal whose recorded UUID is `uuid`, or -1.
   int DeviceWithUuid(const std::uint8_t (&uuid)[16]) const;
 

@@ -387,6 +387,9 @@ TEST(MetricsTest, AScrapeShowsMemoryQuotaLaunchesDeviceTimeAndHeartbeat) {
 
   EXPECT_EQ(m.Value("vslice_memory_used_bytes", dev0), 512.0 * kMiB) << r.body;
   EXPECT_EQ(m.Value("vslice_memory_quota_bytes", dev0), 1024.0 * kMiB);
+  // Every device has the 1 GiB quota; only the one the pod used is listed.
+  EXPECT_FALSE(m.Value("vslice_memory_quota_bytes", {{"pod", "pod"}, {"device", "1"}}))
+      << r.body;
   EXPECT_EQ(m.Value("vslice_memory_peak_bytes", dev0), 512.0 * kMiB);
   EXPECT_EQ(m.Value("vslice_refused_allocations_total", dev0), 0.0);
   // The spinner has exited: its launches stay in the pod's counter.
