@@ -109,7 +109,9 @@ std::string RegionPath(const RunOptions& o, const Options& env) {
 // A limiter other than ours already serves the region (a second run in a
 // named pod): its pid, else 0.
 int LiveLimiter(const PodRegion& region, const std::string& path) {
-  const RegionSnapshot s = TakeSnapshot(region, path);
+  RegionSnapshot s;
+  std::string garbage;  // a region no limiter could have written: start ours
+  if (!TakeSnapshot(region, path, &s, &garbage)) return 0;
   if (s.limiter_pid == 0 || s.limiter_stale()) return 0;
   if (kill(s.limiter_pid, 0) != 0 && errno != EPERM) return 0;
   return s.limiter_pid;
