@@ -106,6 +106,22 @@ std::string RegionPath(const RunOptions& o, const Options& env) {
   return path;
 }
 
+// Every process is charged its context reserve on each device it uses
+// (docs/CONFIGURATION.md): a quota smaller than that leaves no process of the
+// pod able to create a context, so it is refused before anything starts.
+void CheckQuotasHoldAContext(const Options& env) {
+  for (int d = 0; d < kMaxDevices; ++d) {
+    const std::uint64_t quota = env.memory_limit[d];
+    if (quota == kNoLimit || quota >= env.context_reserve) continue;
+    throw Failure("the memory quota of device " + std::to_string(d) + ", " + FormatBytes(quota) +
+                  ", is smaller than one process's context reserve, " +
+                  FormatBytes(env.context_reserve) +
+                  " (VSLICE_CONTEXT_RESERVE): no process of the pod could create a context "
+                  "there; give a quota of at least " + FormatBytes(env.context_reserve) +
+                  ", or lower VSLICE_CONTEXT_RESERVE (0 leaves contexts outside the quota)");
+  }
+}
+
 // A limiter other than ours already serves the region (a second run in a
 // named pod): its pid, else 0.
 int LiveLimiter(const PodRegion& region, const std::string& path) {
@@ -144,6 +160,7 @@ int RunCommand(const std::vector<std::string>& args) {
     throw Failure("a memory limit in the environment is malformed (see above); fix or unset it, "
                   "or pass --memory");
   }
+  CheckQuotasHoldAContext(env);
 
   InstallSignalForwarding();
   const bool default_pod = o.region.empty() && o.pod.empty();

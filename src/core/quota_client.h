@@ -72,7 +72,10 @@ class QuotaClient {
  private:
   int Slot();
   bool ChargeWithReap(int slot, int device, std::uint64_t bytes, bool context_only);
-  void ReportRefusal(int device, std::uint64_t bytes);
+  // Says why a charge of `bytes` on `device` was refused; `reserve` is the
+  // context reserve the charge included (0: none). bytes == 0 and a
+  // reserve: a context that could not be created.
+  void ReportRefusal(int device, std::uint64_t bytes, std::uint64_t reserve = 0);
   bool Enabled(int device) const;
 
   Options options_{};

@@ -147,6 +147,54 @@ TEST(QuotaTest, EachProcessContextIsChargedTheReserveByDefault) {
   EXPECT_EQ(LedgerUsed(scratch), 0u);
 }
 
+// A context the pod's quota cannot hold fails with the runtime's
+// out-of-memory error, and the log says what it needed and what the pod had.
+TEST(QuotaTest, AContextThatDoesNotFitSaysWhatItNeededAndWhatWasFree) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env["VSLICE_MEMORY_LIMIT"] = "600m";
+  env["VSLICE_CONTEXT_RESERVE"] = "512m";
+  Background first({Probe(), "alloc:mem:10m", "ready", "wait"}, env);
+  ASSERT_TRUE(first.WaitForLine("ready"));
+  const ProcessResult second = RunProcess({Probe(), "info"}, env);
+  EXPECT_EQ(second.exit_code, 1) << "no context, no probe: " << second.out;
+  EXPECT_TRUE(Contains(second.out, "init -> 2")) << second.out;
+  EXPECT_TRUE(Contains(second.err,
+                       "WARNING: cannot create a context on device 0: a process's context is "
+                       "charged 512.00 MiB (VSLICE_CONTEXT_RESERVE) and the pod has 78.00 MiB "
+                       "free of its 600.00 MiB quota; raise the quota, or lower "
+                       "VSLICE_CONTEXT_RESERVE\n"))
+      << second.err;
+  first.CloseInput();
+  EXPECT_EQ(first.Wait().exit_code, 0);
+}
+
+TEST(RunTest, AQuotaSmallerThanOneContextReserveIsRefusedBeforeAnythingStarts) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env.erase("LD_PRELOAD");
+  env.erase("VSLICE_CONTEXT_RESERVE");  // the default, 512 MiB
+  const std::string marker = scratch.File("ran");
+  const ProcessResult r = RunProcess(
+      {BinDir() + "/vslice", "run", "--pod", "small", "--memory", "100m", "--", "touch", marker},
+      env);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "vslice run: the memory quota of device 0, 100.00 MiB, is smaller than one process's "
+            "context reserve, 512.00 MiB (VSLICE_CONTEXT_RESERVE): no process of the pod could "
+            "create a context there; give a quota of at least 512.00 MiB, or lower "
+            "VSLICE_CONTEXT_RESERVE (0 leaves contexts outside the quota)\n");
+  struct stat st {};
+  EXPECT_NE(stat(marker.c_str(), &st), 0) << "the command ran";
+  EXPECT_NE(stat(scratch.File("pods/small.region").c_str(), &st), 0) << "a region was left";
+
+  env["VSLICE_CONTEXT_RESERVE"] = "64m";
+  const ProcessResult fits = RunProcess(
+      {BinDir() + "/vslice", "run", "--memory", "100m", "--", "touch", marker}, env);
+  EXPECT_EQ(fits.exit_code, 0) << fits.err;
+  EXPECT_EQ(stat(marker.c_str(), &st), 0);
+}
+
 TEST(QuotaTest, MemoryQueriesReportTheQuota) {
   Scratch scratch;
   auto env = PodEnvironment(scratch);
