@@ -161,6 +161,10 @@ int RunCommand(const std::vector<std::string>& args) {
                   "or pass --memory");
   }
   CheckQuotasHoldAContext(env);
+  if (o.weight && NodeRegistryPath(env).empty()) {
+    Warn("--weight divides a device between the pods of one node registry, and none is named "
+         "(VSLICE_REGISTRY or NPU_GLOBAL_SHM_PATH): this pod's weight has no effect until one is");
+  }
 
   InstallSignalForwarding();
   const bool default_pod = o.region.empty() && o.pod.empty();

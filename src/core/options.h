@@ -76,10 +76,10 @@ struct Options {
   // Compute cap in percent, 0 = none: VSLICE_COMPUTE, else CUDA_DEVICE_SM_LIMIT.
   // 100 also means none (stored as 0). A malformed value caps at 10%.
   int compute_limit = 0;
-  // Weight for work-conserving sharing, 1..1000: VSLICE_WEIGHT, else
-  // NPU_PRIORITY, else CUDA_TASK_PRIORITY (used as given, although in HAMi a
-  // lower CUDA_TASK_PRIORITY means more important); default 1, also the
-  // fallback for a malformed or out-of-range value.
+  // Weight for work-conserving sharing between the pods of a node registry,
+  // 1..1000: VSLICE_WEIGHT, else NPU_PRIORITY, else CUDA_TASK_PRIORITY (a
+  // HAMi priority class: 0 high is weight 100, 1 low is weight 1); default 1,
+  // also the fallback for a malformed or out-of-range value.
   int weight = 0;
 
   // GPU_CORE_UTILIZATION_POLICY: default|force|disable, case-insensitive.

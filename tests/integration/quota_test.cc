@@ -195,6 +195,23 @@ TEST(RunTest, AQuotaSmallerThanOneContextReserveIsRefusedBeforeAnythingStarts) {
   EXPECT_EQ(stat(marker.c_str(), &st), 0);
 }
 
+TEST(RunTest, AWeightWithoutANodeRegistrySaysItHasNoEffect) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env.erase("LD_PRELOAD");
+  const std::vector<std::string> argv{BinDir() + "/vslice", "run", "--weight", "20", "--", "true"};
+  const ProcessResult alone = RunProcess(argv, env);
+  EXPECT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_EQ(alone.err,
+            "vslice run: warning: --weight divides a device between the pods of one node "
+            "registry, and none is named (VSLICE_REGISTRY or NPU_GLOBAL_SHM_PATH): this pod's "
+            "weight has no effect until one is\n");
+  env["VSLICE_REGISTRY"] = scratch.File("node.registry");
+  const ProcessResult shared = RunProcess(argv, env);
+  EXPECT_EQ(shared.exit_code, 0) << shared.err;
+  EXPECT_EQ(shared.err, "");
+}
+
 TEST(QuotaTest, MemoryQueriesReportTheQuota) {
   Scratch scratch;
   auto env = PodEnvironment(scratch);
