@@ -18,6 +18,7 @@
 #include "cli/run_options.h"
 #include "cli/signal_forwarding.h"
 #include "cli/usage.h"
+#include "core/log.h"
 #include "core/options.h"
 #include "core/pod_region.h"
 
@@ -156,6 +157,7 @@ int RunCommand(const std::vector<std::string>& args) {
     Warn(std::to_string(env.error_count - kMaxOptionErrors) +
          " more configuration errors were not shown");
   }
+  if (const char* warning = InertSettingWarning(env)) Warn(warning);
   if (env.memory_limit_invalid) {
     throw Failure("a memory limit in the environment is malformed (see above); fix or unset it, "
                   "or pass --memory");

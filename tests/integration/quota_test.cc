@@ -212,6 +212,25 @@ TEST(RunTest, AWeightWithoutANodeRegistrySaysItHasNoEffect) {
   EXPECT_EQ(shared.err, "");
 }
 
+// HAMi's device plugin sets CUDA_OVERSUBSCRIBE; vslice accepts it, does not
+// act on it, and says so once per process.
+TEST(QuotaTest, OversubscriptionIsAcceptedWithOneWarning) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env["VSLICE_MEMORY_LIMIT"] = "1g";
+  env["CUDA_OVERSUBSCRIBE"] = "true";
+  const ProcessResult r = RunProcess({Probe(), "alloc:mem:1g", "alloc:mem:1m", "info"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, AllocLine("mem", kGiB, 0))) << r.out;
+  EXPECT_TRUE(Contains(r.out, AllocLine("mem", kMiB, 2))) << "the quota holds: " << r.out;
+  const std::vector<std::string> warnings = LinesStartingWith(r.err, "vslice[");
+  ASSERT_EQ(warnings.size(), 2u) << r.err;  // the oversubscription, then the refusal
+  EXPECT_TRUE(Contains(warnings[0], "WARNING: CUDA_OVERSUBSCRIBE (or VSLICE_OVERSUBSCRIBE) is "
+                                    "true, which vslice accepts but does not act on yet"))
+      << r.err;
+  EXPECT_TRUE(Contains(warnings[1], "refused 1.00 MiB")) << r.err;
+}
+
 TEST(QuotaTest, MemoryQueriesReportTheQuota) {
   Scratch scratch;
   auto env = PodEnvironment(scratch);

@@ -157,6 +157,17 @@ TEST_F(LogTest, NegativeFdTurnsOutputOff) {
   EXPECT_EQ(Drain(), "");
 }
 
+TEST_F(LogTest, OversubscriptionIsAcceptedButSaysItDoesNothingYet) {
+  SetLogLevel(LogLevel::kWarning);
+  Options options{};
+  LogOptionErrors(options);
+  EXPECT_EQ(Drain(), "");
+  options.oversubscribe = true;
+  LogOptionErrors(options);
+  EXPECT_EQ(Drain(), Prefix("WARNING") + InertSettingWarning(options) + "\n");
+  EXPECT_NE(std::string(InertSettingWarning(options)).find("does not act on"), std::string::npos);
+}
+
 TEST_F(LogTest, LogOptionErrors) {
   SetLogLevel(LogLevel::kError);
   Options options{};
