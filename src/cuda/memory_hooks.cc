@@ -8,7 +8,8 @@
 //   by its location, and only when that location is a device (host and
 //   host-NUMA allocations take no device memory).
 // - CUDA arrays: width x height x depth x channels x element size, summed
-//   over the levels of a mipmapped array.
+//   over the levels of a mipmapped array (MipmappedBytes).
+#include <algorithm>
 #include <cstdint>
 
 #include "cuda/charge.h"
@@ -64,14 +65,27 @@ std::uint64_t ArrayBytes(std::size_t width, std::size_t height, std::size_t dept
   return MulSaturating(bytes, ElementBytes(format));
 }
 
+// The levels of a mipmapped array as the driver makes them: each halves the
+// width, height and depth of the one before (never below 1), except that the
+// depth of a layered array or a cubemap counts layers (or faces), which stay;
+// the driver gives at most 1 + log2 of the largest extent that shrinks. The
+// simulated driver computes this on its own, and
+// QuotaTest.MipmappedArraysAreChargedWhatTheDriverTakes checks that the two
+// agree.
 std::uint64_t MipmappedBytes(const CUDA_ARRAY3D_DESCRIPTOR& d, unsigned levels) {
+  const bool layers = (d.Flags & (CUDA_ARRAY3D_LAYERED | CUDA_ARRAY3D_CUBEMAP)) != 0;
+  const std::uint64_t largest = std::max<std::uint64_t>({d.Width, d.Height, layers ? 0 : d.Depth});
+  unsigned most = 1;
+  while (most < 64 && (largest >> most) != 0) ++most;
+  const unsigned count = levels == 0 ? 1 : levels > most ? most : levels;
   std::uint64_t total = 0;
-  for (unsigned level = 0; level < AtLeastOne(levels) && level < 64; ++level) {
+  for (unsigned level = 0; level < count; ++level) {
     const auto shrink = [level](std::size_t v) -> std::size_t {
       return v == 0 ? 0 : (v >> level) == 0 ? 1 : v >> level;
     };
-    const std::uint64_t bytes =
-        ArrayBytes(shrink(d.Width), shrink(d.Height), shrink(d.Depth), d.Format, d.NumChannels);
+    const std::uint64_t bytes = ArrayBytes(shrink(d.Width), shrink(d.Height),
+                                           layers ? d.Depth : shrink(d.Depth), d.Format,
+                                           d.NumChannels);
     total = (bytes > kSaturated - total) ? kSaturated : total + bytes;
   }
   return total;

@@ -101,6 +101,47 @@ INSTANTIATE_TEST_SUITE_P(
                                          "array", "array3d", "mipmap")),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
+// The interceptor charges a mipmapped array what it computes the driver
+// allocates; the simulated driver computes what it allocates on its own. The
+// two must agree, for arrays whose depth shrinks with the level and for
+// layered arrays and cubemaps, whose layers do not, and when more levels are
+// asked for than the array has.
+TEST(QuotaTest, MipmappedArraysAreChargedWhatTheDriverTakes) {
+  if (RealGpu()) GTEST_SKIP() << "compares with the simulated driver's own count";
+  struct Shape {
+    std::string step;
+    unsigned long long bytes;  // the sum over levels, worked out by hand
+  };
+  const Shape shapes[] = {
+      {"256x256x0:plain:9", 65536 + 16384 + 4096 + 1024 + 256 + 64 + 16 + 4 + 1},
+      {"64x64x64:plain:3", 262144 + 32768 + 4096},
+      {"64x64x6:layered:3", 6 * (4096 + 1024 + 256)},
+      {"32x32x6:cube:2", 6 * (1024 + 256)},
+      {"32x32x12:cube_layered:2", 12 * (1024 + 256)},
+      {"16x16x6:layered:40", 6 * (256 + 64 + 16 + 4 + 1)},  // 5 levels at most
+  };
+  for (const Shape& shape : shapes) {
+    SCOPED_TRACE(shape.step);
+    Scratch scratch;
+    auto env = PodEnvironment(scratch);
+    Background holder({Probe(), "mipmap:" + shape.step, "ready", "wait"}, env);
+    ASSERT_TRUE(holder.WaitForLine("ready"));
+    // The device as the simulator counts it, seen from outside the pod.
+    auto host = env;
+    host.erase("LD_PRELOAD");
+    const ProcessResult nvml = RunProcess({Probe(), "nvml"}, host);
+    const auto lines = LinesStartingWith(nvml.out, "nvml total=");
+    ASSERT_EQ(lines.size(), 1u) << nvml.out << nvml.err;
+    const std::size_t at = lines[0].find("used=") + 5;
+    const unsigned long long device_used = std::stoull(lines[0].substr(at));
+    EXPECT_EQ(device_used, shape.bytes) << "the simulated driver";
+    EXPECT_EQ(LedgerUsed(scratch), shape.bytes) << "the pod's ledger";
+    holder.CloseInput();
+    const ProcessResult r = holder.Wait();
+    EXPECT_TRUE(Contains(r.out, " -> 0\n")) << r.out;
+  }
+}
+
 TEST(QuotaTest, ResettingTheContextReturnsWhatItHeld) {
   Scratch scratch;
   auto env = PodEnvironment(scratch);
