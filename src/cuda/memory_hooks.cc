@@ -93,9 +93,12 @@ std::uint64_t MipmappedBytes(const CUDA_ARRAY3D_DESCRIPTOR& d, unsigned levels) 
 
 std::uint64_t Key(const void* handle) { return reinterpret_cast<std::uintptr_t>(handle); }
 
-CUresult FreePointer(Entry entry, CUdeviceptr ptr) {
-  auto real = Real<cuMemFree_t>(entry);
-  return real == nullptr ? CUDA_ERROR_NOT_INITIALIZED : real(ptr);
+// Frees what an allocation route just got when its handle cannot be
+// recorded (core/charge_protocol.h), through the driver's own entry `entry`,
+// when the driver has one.
+template <typename Fn, typename... Args>
+void Undo(Entry entry, Args... args) {
+  if (auto real = Real<Fn>(entry)) real(args...);
 }
 
 CUresult AllocAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std::size_t bytes,
@@ -106,7 +109,7 @@ CUresult AllocAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std::size_t
   return ChargeAndAllocate(
       g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, stream); },
       [&] { return *ptr; },
-      [&] { Real<cuMemFreeAsync_t>(free_entry)(*ptr, stream); });
+      [&] { Undo<cuMemFreeAsync_t>(free_entry, *ptr, stream); });
 }
 
 CUresult AllocFromPoolAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std::size_t bytes,
@@ -117,7 +120,7 @@ CUresult AllocFromPoolAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std
   return ChargeAndAllocate(
       g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, pool, stream); },
       [&] { return *ptr; },
-      [&] { Real<cuMemFreeAsync_t>(free_entry)(*ptr, stream); });
+      [&] { Undo<cuMemFreeAsync_t>(free_entry, *ptr, stream); });
 }
 
 CUresult FreeAsync(Entry entry, CUdeviceptr ptr, CUstream stream) {
@@ -160,7 +163,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
   if (ptr == nullptr || bytes == 0) return real(ptr, bytes);
   return ChargeAndAllocate(
       g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes); },
-      [&] { return *ptr; }, [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
+      [&] { return *ptr; }, [&] { Undo<cuMemFree_t>(Entry::cuMemFree_v2, *ptr); });
 }
 
 CUresult cuMemAllocManaged(CUdeviceptr* ptr, size_t bytes, unsigned flags) {
@@ -169,7 +172,7 @@ CUresult cuMemAllocManaged(CUdeviceptr* ptr, size_t bytes, unsigned flags) {
   if (ptr == nullptr || bytes == 0) return real(ptr, bytes, flags);
   return ChargeAndAllocate(
       g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, flags); },
-      [&] { return *ptr; }, [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
+      [&] { return *ptr; }, [&] { Undo<cuMemFree_t>(Entry::cuMemFree_v2, *ptr); });
 }
 
 CUresult cuMemAllocPitch_v2(CUdeviceptr* ptr, size_t* pitch, size_t width, size_t height,
@@ -188,7 +191,7 @@ CUresult cuMemAllocPitch_v2(CUdeviceptr* ptr, size_t* pitch, size_t width, size_
   CUresult result = ChargeAndAllocate(
       g_device_pointers, where, worst_case,
       [&] { return real(ptr, pitch, width, height, element_bytes); }, [&] { return *ptr; },
-      [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
+      [&] { Undo<cuMemFree_t>(Entry::cuMemFree_v2, *ptr); });
   if (result != CUDA_SUCCESS) return result;
   // Settle on what the driver really padded to.
   const std::uint64_t actual = MulSaturating(*pitch, height);
@@ -251,7 +254,7 @@ CUresult cuMemCreate(CUmemGenericAllocationHandle* handle, size_t bytes,
       g_memory_handles, Placement{prop->location.id, 0},
       bytes, [&] { return real(handle, bytes, prop, flags); },
       [&] { return *handle; },
-      [&] { Real<cuMemRelease_t>(Entry::cuMemRelease)(*handle); });
+      [&] { Undo<cuMemRelease_t>(Entry::cuMemRelease, *handle); });
 }
 
 CUresult cuMemRelease(CUmemGenericAllocationHandle handle) {
@@ -269,7 +272,7 @@ CUresult cuArrayCreate_v2(CUarray* array, const CUDA_ARRAY_DESCRIPTOR* desc) {
   return ChargeAndAllocate(
       g_arrays, CurrentPlacement(), bytes, [&] { return real(array, desc); },
       [&] { return Key(*array); },
-      [&] { Real<cuArrayDestroy_t>(Entry::cuArrayDestroy)(*array); });
+      [&] { Undo<cuArrayDestroy_t>(Entry::cuArrayDestroy, *array); });
 }
 
 CUresult cuArray3DCreate_v2(CUarray* array, const CUDA_ARRAY3D_DESCRIPTOR* desc) {
@@ -281,7 +284,7 @@ CUresult cuArray3DCreate_v2(CUarray* array, const CUDA_ARRAY3D_DESCRIPTOR* desc)
   return ChargeAndAllocate(
       g_arrays, CurrentPlacement(), bytes, [&] { return real(array, desc); },
       [&] { return Key(*array); },
-      [&] { Real<cuArrayDestroy_t>(Entry::cuArrayDestroy)(*array); });
+      [&] { Undo<cuArrayDestroy_t>(Entry::cuArrayDestroy, *array); });
 }
 
 CUresult cuArrayDestroy(CUarray array) {
@@ -298,7 +301,7 @@ CUresult cuMipmappedArrayCreate(CUmipmappedArray* array, const CUDA_ARRAY3D_DESC
   return ChargeAndAllocate(
       g_arrays, CurrentPlacement(), MipmappedBytes(*desc, levels),
       [&] { return real(array, desc, levels); }, [&] { return Key(*array); },
-      [&] { Real<cuMipmappedArrayDestroy_t>(Entry::cuMipmappedArrayDestroy)(*array); });
+      [&] { Undo<cuMipmappedArrayDestroy_t>(Entry::cuMipmappedArrayDestroy, *array); });
 }
 
 CUresult cuMipmappedArrayDestroy(CUmipmappedArray array) {
