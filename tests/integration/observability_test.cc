@@ -497,6 +497,8 @@ TEST(StatusTest, JsonShowsEveryProcessItsMemoryTheQuotaAndALiveLimiter) {
 
   const Json& dev0 = s["devices"][0];
   EXPECT_EQ(dev0["device"].number, 0);
+  // The interceptor recorded the device's memory when a probe made its context.
+  if (!RealGpu()) EXPECT_EQ(dev0["total_bytes"].number, 80.0 * kGiB) << r.out;
   EXPECT_EQ(dev0["quota_bytes"].number, 1024.0 * kMiB);
   EXPECT_EQ(dev0["used_bytes"].number, 384.0 * kMiB);
   EXPECT_TRUE(dev0["cap_percent"].is_null());
@@ -566,6 +568,20 @@ TEST(StatusTest, TheRegistryListsEveryPodOfTheNodeWithItsShare) {
   const double node_b = (*pods["beta"])["devices"][0]["device_time_share_percent"].number;
   EXPECT_GT(node_b, node_a) << r.out;
   EXPECT_GT(node_a + node_b, 80) << "contended: the device is busy all the time";
+
+  // From pod a's environment, the node: a's region, which is the registry's
+  // alpha, and beta, known from the registry only.
+  const ProcessResult from_a = a.Cli({"status", "--interval", "0"});
+  ASSERT_EQ(from_a.exit_code, 0) << from_a.err;
+  EXPECT_TRUE(Contains(from_a.out, "pods:       1 with a region here, 1 more in the registry"))
+      << from_a.out;
+  EXPECT_EQ(LinesStartingWith(from_a.out, "  alpha  0  ").size(), 1u) << from_a.out;
+  EXPECT_EQ(LinesStartingWith(from_a.out, "  beta   #0 ").size(), 1u) << from_a.out;
+  const Json from_a_json = ParseJson(a.Cli({"status", "--json", "--interval", "0"}).out);
+  ASSERT_EQ(from_a_json["pods"].array.size(), 2u);
+  EXPECT_EQ(from_a_json["pods"][0]["region"].string, a.region());
+  EXPECT_FALSE(from_a_json["pods"][0]["registry_entry"].is_null()) << "alpha is one pod";
+  EXPECT_TRUE(from_a_json["pods"][1]["region"].is_null());
 
   // Without a region of its own here, status shows the node's pods from the
   // registry: a line per pod and device.
