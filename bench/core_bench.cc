@@ -9,8 +9,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include "core/admission.h"
 #include "core/allocation_table.h"
 #include "core/compute_gate.h"
+#include "core/node_registry.h"
 #include "core/pod_region.h"
 #include "core/quota_client.h"
 
@@ -84,7 +86,8 @@ void BM_GateManagedOpen(benchmark::State& state) {
   RegionLayout& layout = *QuotaClient::Get()->region().layout();
   layout.header.compute_managed.store(1);
   layout.gates[0].open.store(1);
-  layout.gates[0].bounded.store(0);
+  layout.gates[0].inflight_launches.store(0);
+  layout.gates[0].admission.store(static_cast<std::uint32_t>(GateAdmission::kGateOnly));
   ComputeGate* gate = ComputeGate::ForSubmission(g_backend);
   for (auto _ : state) {
     const int device = gate->Enter();
@@ -94,17 +97,54 @@ void BM_GateManagedOpen(benchmark::State& state) {
 }
 BENCHMARK(BM_GateManagedOpen);
 
+// Managed through a node registry, the pod holding the device: the gate word
+// plus the registry's holder word on every submission.
+void BM_GateManagedHolding(benchmark::State& state) {
+  RegionLayout& layout = *QuotaClient::Get()->region().layout();
+  NodeRegistry registry;
+  char error[512];
+  if (!registry.Open(getenv("VSLICE_REGISTRY"), error, sizeof error)) {
+    state.SkipWithError(error);
+    return;
+  }
+  const int entry = registry.Join("bench");
+  std::uint64_t dev = 0, ino = 0;
+  registry.Identity(&dev, &ino);
+  layout.header.registry_dev.store(dev);
+  layout.header.registry_ino.store(ino);
+  layout.header.registry_pod.store(entry);
+  const std::uint8_t uuid[16] = {1};
+  const int index = registry.DeviceIndex(uuid);
+  ChangeHolder(registry.layout()->devices[index], 0, Holder{entry, PriorityClass::kNormal});
+  layout.header.compute_managed.store(1);
+  layout.gates[0].registry_device.store(index);
+  layout.gates[0].admission.store(static_cast<std::uint32_t>(GateAdmission::kExclusive));
+  layout.gates[0].open.store(1);
+  ComputeGate* gate = ComputeGate::ForSubmission(g_backend);
+  for (auto _ : state) {
+    const int device = gate->Enter();
+    gate->Leave(device, nullptr);
+  }
+  layout.header.compute_managed.store(0);
+  layout.gates[0].admission.store(static_cast<std::uint32_t>(GateAdmission::kGateOnly));
+  registry.Leave(entry);
+}
+BENCHMARK(BM_GateManagedHolding);
+
 }  // namespace
 }  // namespace vslice
 
 int main(int argc, char** argv) {
   // The process-wide client reads its region from the environment.
   const std::string region = vslice::TempPath("gate.region");
+  const std::string registry = vslice::TempPath("gate.registry");
   setenv("VSLICE_REGION", region.c_str(), 1);
+  setenv("VSLICE_REGISTRY", registry.c_str(), 1);
   vslice::QuotaClient::Get();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   unlink(region.c_str());
+  unlink(registry.c_str());
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "cli/region_snapshot.h"
+#include "core/admission.h"
 #include "core/clock.h"
 #include "core/layout_checks.h"
 #include "core/node_registry.h"
@@ -83,17 +84,23 @@ bool RegistryReader::Snapshot(RegistrySnapshot* out, std::string* error) const {
   s.created_unix_ns = reg.header.created_unix_ns.load();
   for (int i = 0; i < kRegistryDevices; ++i) {
     const RegistryDevice& d = reg.devices[i];
-    if (d.state.load(std::memory_order_acquire) != 2) continue;
+    if (d.state.load(std::memory_order_acquire) !=
+        static_cast<std::uint32_t>(RegistryDeviceState::kValid)) {
+      continue;
+    }
     RegistryDeviceSnapshot dev;
     dev.index = i;
     std::memcpy(dev.uuid, d.uuid, sizeof dev.uuid);
-    dev.holder = d.holder.load();
+    const Holder holder = Holder::Decode(d.holder.load());
+    dev.holder = holder.pod;
+    dev.holder_priority = holder.priority;
     dev.handoffs = d.handoffs.load();
+    dev.takeovers = d.takeovers.load();
     s.devices.push_back(dev);
   }
   for (int i = 0; i < kRegistryPods; ++i) {
     const RegistryPod& p = reg.pods[i];
-    if (p.state.load() != 1) continue;
+    if (p.state.load() != static_cast<std::uint32_t>(RegistryPodState::kActive)) continue;
     RegistryPodSnapshot pod;
     pod.entry = i;
     // Untrusted: the name may lack its terminating NUL.
@@ -111,7 +118,9 @@ bool RegistryReader::Snapshot(RegistrySnapshot* out, std::string* error) const {
       if (dev.cap == 100) dev.cap = 0;
       dev.weight = e.weight.load();
       if (dev.weight == 0) dev.weight = 1;
+      dev.priority = PriorityClassFromWord(e.priority.load());
       dev.virtual_time = e.virtual_time.load();
+      dev.preempted = e.preempted.load();
       dev.device_time_ns = e.device_time_ns.load();
       if (dev.present || dev.wants || dev.device_time_ns != 0) pod.devices.push_back(dev);
     }

@@ -10,15 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "core/priority_class.h"
 #include "core/registry_layout.h"
 
 namespace vslice::cli {
 
+inline constexpr int kNoHolder = -1;
+
 struct RegistryDeviceSnapshot {
   int index = 0;  // the registry's device index (not a CUDA ordinal)
   std::uint8_t uuid[16] = {};
-  int holder = kNoHolder;  // pod entry whose slot is open on the device
+  int holder = kNoHolder;  // pod entry that holds the device
+  PriorityClass holder_priority = kDefaultPriorityClass;
   std::uint64_t handoffs = 0;
+  std::uint64_t takeovers = 0;
 };
 
 struct RegistryPodDeviceSnapshot {
@@ -27,7 +32,9 @@ struct RegistryPodDeviceSnapshot {
   bool wants = false;
   std::uint32_t cap = 0;  // percent, 0: none
   std::uint32_t weight = 1;
+  PriorityClass priority = kDefaultPriorityClass;
   std::uint64_t virtual_time = 0;
+  std::uint64_t preempted = 0;   // times another pod took the device over from it
   std::uint64_t device_time_ns = 0;  // since the pod's limiter joined
   double share = -1;                 // 0..1 from two snapshots; negative: not measured
 };

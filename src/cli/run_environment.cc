@@ -28,6 +28,7 @@ void ExportPodSettings(const RunOptions& o, const std::string& region_path) {
   }
   if (o.compute) Set("VSLICE_COMPUTE", std::to_string(*o.compute));
   if (o.weight) Set("VSLICE_WEIGHT", std::to_string(*o.weight));
+  if (o.priority) Set("VSLICE_PRIORITY", PriorityClassName(*o.priority));
 }
 
 std::string PreloadWith(const std::string& library, const char* existing) {

@@ -29,8 +29,8 @@ std::uint64_t ParseSize(const std::string& option, const std::string& value) {
 RunOptions ParseRunOptions(const std::vector<std::string>& args) {
   RunOptions o;
   OptionReader r(args,
-                 "--memory, --memory-device, --compute, --weight, --pod, --region, "
-                 "--no-limiter, --library or --help");
+                 "--memory, --memory-device, --compute, --weight, --priority, --pod, "
+                 "--region, --no-limiter, --library or --help");
   while (r.Next()) {
     if (r.Is("--memory")) {
       o.memory = ParseSize("--memory", r.Value());
@@ -69,6 +69,13 @@ RunOptions ParseRunOptions(const std::vector<std::string>& args) {
                          ": expected a whole number from 1 to 1000");
       }
       o.weight = static_cast<int>(weight.value);
+    } else if (r.Is("--priority")) {
+      const std::string value = r.Value();
+      PriorityClass c;
+      if (!ParsePriorityClass(value.c_str(), &c)) {
+        throw UsageError(Bad("--priority", value, nullptr) + ": expected high, normal or best-effort");
+      }
+      o.priority = c;
     } else if (r.Is("--pod")) {
       o.pod = r.Value();
       CheckPodName("--pod", o.pod);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/priority_class.h"
+
 namespace vslice::cli {
 
 struct RunOptions {
@@ -15,6 +17,7 @@ struct RunOptions {
   std::map<int, std::uint64_t> memory_device;    // --memory-device I=SIZE
   std::optional<int> compute;                    // --compute, 0..100
   std::optional<int> weight;                     // --weight, 1..1000
+  std::optional<PriorityClass> priority;         // --priority
   std::string pod;                               // --pod (validated name)
   std::string region;                            // --region (as given)
   std::string library;                           // --library (as given)

@@ -14,6 +14,7 @@
 #include "core/options.h"
 #include "core/pod_name.h"
 #include "core/pod_region.h"
+#include "core/priority_class.h"
 #include "core/size_parse.h"
 
 namespace vslice::cli {
@@ -53,7 +54,9 @@ int SetCommand(const std::vector<std::string>& args) {
   std::string region_path, pod;
   std::optional<int> device, compute, weight;
   std::optional<std::uint64_t> memory;
-  OptionReader r(args, "--region, --pod, --device, --compute, --weight, --memory or --help");
+  std::optional<PriorityClass> priority;
+  OptionReader r(args,
+                 "--region, --pod, --device, --compute, --weight, --priority, --memory or --help");
   while (r.Next()) {
     if (r.Is("--region")) {
       region_path = r.Value();
@@ -67,6 +70,14 @@ int SetCommand(const std::vector<std::string>& args) {
       compute = static_cast<int>(IntOption("--compute", r.Value(), 0, 100));
     } else if (r.Is("--weight")) {
       weight = static_cast<int>(IntOption("--weight", r.Value(), 1, 1000));
+    } else if (r.Is("--priority")) {
+      const std::string value = r.Value();
+      PriorityClass c;
+      if (!ParsePriorityClass(value.c_str(), &c)) {
+        throw UsageError("bad value '" + value + "' for --priority: expected high, normal or "
+                         "best-effort");
+      }
+      priority = c;
     } else if (r.Is("--memory")) {
       const std::string value = r.Value();
       const SizeResult size = ParseByteSizeWithReason(value);
@@ -87,8 +98,8 @@ int SetCommand(const std::vector<std::string>& args) {
     throw UsageError("unexpected argument '" + (r.rest().empty() ? std::string("--") : r.rest()[0]) +
                      "' (set takes only options)");
   }
-  if (!compute && !weight && !memory) {
-    throw UsageError("nothing to set: give --compute, --weight or --memory");
+  if (!compute && !weight && !priority && !memory) {
+    throw UsageError("nothing to set: give --compute, --weight, --priority or --memory");
   }
   if (!region_path.empty() && !pod.empty()) {
     throw UsageError("--region and --pod both name a pod: give one of them");
@@ -144,6 +155,12 @@ int SetCommand(const std::vector<std::string>& args) {
       line += " weight " + std::to_string(*weight) + " (was " + std::to_string(was == 0 ? 1 : was) +
               ")";
     }
+    if (priority) {
+      const PriorityClass was =
+          PriorityClassFromWord(gate.priority.exchange(static_cast<std::uint32_t>(*priority)));
+      line += std::string(" priority ") + PriorityClassName(*priority) + " (was " +
+              PriorityClassName(was) + ")";
+    }
     if (memory) {
       const std::uint64_t was = old_quota[d];
       line += " memory quota " + FormatBytes(*memory) + " (was " +
@@ -152,7 +169,7 @@ int SetCommand(const std::vector<std::string>& args) {
     if (device || d == 0) std::printf("%s\n", line.c_str());
   }
   if (!device) std::printf("(the other devices likewise)\n");
-  if ((compute || weight) && layout.header.limiter_pid.load() == 0) {
+  if ((compute || weight || priority) && layout.header.limiter_pid.load() == 0) {
     std::fprintf(stderr, "vslice set: note: no limiter serves %s; compute settings apply once "
                          "one runs\n", region_path.c_str());
   }

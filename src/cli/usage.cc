@@ -9,7 +9,7 @@ const char* MainUsage() {
          "  run      run a command in a pod with a GPU memory quota\n"
          "  status   show the node's pods, or one pod in full\n"
          "  top      the same, refreshed live\n"
-         "  set      change a running pod's compute cap, weight or memory quota\n"
+         "  set      change a running pod's compute cap, weight, priority or memory quota\n"
          "  version  print the version\n"
          "  help     show this text, or `vslice help <command>`\n"
          "\n"
@@ -27,8 +27,10 @@ const char* RunUsage() {
          "  --memory SIZE            quota for every device (1g, 512m, 1073741824, ...)\n"
          "  --memory-device I=SIZE   quota for device I (0..15); repeatable; beats --memory\n"
          "  --compute PCT            compute cap in percent, 0..100 (0, 100: no cap)\n"
-         "  --weight N               sharing weight, 1..1000, between the pods of a node\n"
-         "                           registry (VSLICE_REGISTRY)\n"
+         "  --weight N               sharing weight within the pod's class, 1..1000,\n"
+         "                           between the pods of a node registry\n"
+         "  --priority CLASS         high, normal (default) or best-effort: a high pod\n"
+         "                           gets the GPU at once, best-effort only idle time\n"
          "  --pod NAME               pod name: region NAME.region in the pod folder\n"
          "                           ($VSLICE_POD_DIR, else /tmp/vslice/pods), kept after\n"
          "                           the run (default: run-<pid>, removed after)\n"
@@ -81,7 +83,7 @@ const char* TopUsage() {
 
 const char* SetUsage() {
   return "Usage: vslice set [--pod NAME | --region PATH] [--device I] [--compute PCT]\n"
-         "                  [--weight N] [--memory SIZE]\n"
+         "                  [--weight N] [--priority CLASS] [--memory SIZE]\n"
          "\n"
          "Changes a running pod's settings, on device I or on every device. Compute\n"
          "settings reach the pod's limiter within a millisecond; a memory quota\n"
@@ -93,7 +95,8 @@ const char* SetUsage() {
          "  --region PATH   the pod's region file\n"
          "  --device I      only device I (0..15)\n"
          "  --compute PCT   compute cap in percent, 0..100 (0, 100: no cap)\n"
-         "  --weight N      sharing weight, 1..1000\n"
+         "  --weight N      sharing weight within the pod's class, 1..1000\n"
+         "  --priority CLASS  high, normal or best-effort\n"
          "  --memory SIZE   memory quota (1g, 512m, 1073741824, ...)\n"
          "  --help          show this text\n";
 }

@@ -1,32 +1,37 @@
 // ComputeGate: one process's side of the pod's compute gate.
 //
-// The pod's limiter opens and closes a gate per device (DeviceGate in the pod
-// region) so that the pod submits work only in the device-time slots that its
-// cap and weight give it. Every work submission of every backend goes through
-// Enter() and Leave():
+// The pod's limiter decides when the pod may submit work to each device
+// (DeviceGate in the pod region; docs/DESIGN.md, "Compute sharing"). Every
+// work submission of every backend goes through Enter() and Leave():
 //
 // - Unmanaged pod (no limiter arbitrating): one load of a shared word, and
 //   the submission goes through.
-// - Managed, gate open: a few atomic operations on process-local and slot
-//   words; no lock, no system call.
-// - Gate closed: the thread waits on the gate (futex) and counts as the pod's
-//   demand; it never waits on a dead limiter (it checks the limiter's lock
-//   and falls back to ungated work).
-// - Bounded (the device is contended or the pod capped): every few launches
-//   the process places a marker in the queue and keeps at most a few markers
-//   outstanding, so that little work is still queued when the gate closes.
+// - Managed, admitted: a few atomic operations on process-local and shared
+//   words; no lock, no system call. With a node registry, "admitted" also
+//   means the pod holds the device (core/admission.h): a process that finds
+//   another pod holding it stops at once; a process of a high-priority pod
+//   takes the device over itself when it outranks the holder.
+// - Not admitted: the thread waits (futex) and counts as the pod's demand;
+//   it rings the limiter's doorbell so the limiter acts at once, and never
+//   waits on a dead limiter (it checks the limiter's lock and falls back to
+//   ungated work).
+// - Bounded (the device is shared or the pod capped): before a launch the
+//   process waits until fewer than DeviceGate::inflight_launches of its
+//   launches are unfinished (completion markers every few launches), so that
+//   little is queued when the pod must give the device up.
 //
-// When the limiter closes the gate, each process's drainer thread waits for
-// the process's submissions in progress, waits for its work on the device to
-// finish (the backend's Drain), and acknowledges the gate's epoch; the limiter
-// charges the pod the time from opening to the last acknowledgement. The
-// drainer thread exists only in processes that submitted work while managed.
+// Each process's drainer thread acknowledges drains the limiter asks for
+// (waits for the submissions in progress, then for the process's work on
+// the device: the backend's Drain) and, while the limiter tracks idleness,
+// reports when the process's work has finished. The drainer exists only in
+// processes that submitted work while managed.
 #ifndef VSLICE_CORE_COMPUTE_GATE_H_
 #define VSLICE_CORE_COMPUTE_GATE_H_
 
 #include <atomic>
 #include <cstdint>
 
+#include "core/node_registry.h"
 #include "core/quota_client.h"
 #include "core/region_layout.h"
 
@@ -52,59 +57,93 @@ class SubmissionBackend {
   ~SubmissionBackend() = default;
 };
 
+// Completion markers a process keeps per device in bounded mode; the
+// in-flight bound is spread over them (a marker every few launches).
+inline constexpr int kMaxMarkers = 8;
+
 class ComputeGate {
  public:
   // The process's gate, or nullptr when its pod is not managed (the caller
   // then submits without further ado). Cheap: called on every submission.
   static ComputeGate* ForSubmission(SubmissionBackend& backend);
 
-  // Admits one submission to `queue` on the calling thread's device; may
-  // block while the gate is closed. Returns the device (or -1: ungated).
+  // Admits one submission on the calling thread's device; may block while
+  // the pod is not admitted. Returns the device (or -1: ungated).
   int Enter();
-  // Call after the submission returned.
+  // Call after the submission to `queue` returned.
   void Leave(int device, void* queue);
+  // A submission whose queue is unknown: counted, never marked. For entry
+  // points whose queue cannot be told from their arguments; while the device
+  // is bounded, the work they queue is not bounded by markers (a drain still
+  // waits for it: it covers the whole device).
+  void Leave(int device);
 
   // Waits for and frees every outstanding marker that lives in `owner` (on
   // any device), or, with `owner` nullptr, every marker on `device`. Backends
   // call it before the driver destroys a context, whose markers would
   // otherwise be awaited after they were freed. Cheap when no gate exists.
   static void RetireMarkers(void* owner, int device = -1);
-  // A submission whose queue is unknown: counted, never marked. For entry
-  // points whose queue cannot be told from their arguments; while the device
-  // is bounded, the work they queue is not bounded by markers (a closing
-  // still waits for it: the drain covers the whole device).
-  void Leave(int device);
 
  private:
   friend class ComputeGateTestPeer;
   ComputeGate(QuotaClient& quota, SubmissionBackend& backend) : quota_(quota), backend_(backend) {}
-  void WaitForOpenGate(int device, DeviceGate& gate);
+
+  // Why a thread cannot submit yet, and the futex word to wait on.
+  struct Refusal {
+    std::atomic<std::uint32_t>* word = nullptr;
+    std::uint32_t seen = 0;
+  };
+  // True when the pod may submit to `device` now (the gate is open, and
+  // with a registry the pod holds the device or has just taken it over).
+  bool Admitted(int device, DeviceGate& gate, Refusal* refusal);
+  // The node registry the pod's limiter uses, mapped on first need; nullptr
+  // when there is none or it cannot be mapped (the gate word alone decides).
+  RegistryLayout* Registry();
+  void Wait(int device, DeviceGate& gate, const Refusal& refusal);
+  void RingLimiter();
   bool LimiterAlive();
   void StartDrainer();
   void DrainLoop();
-  void DrainClosedGates(ProcessSlot& slot);
-  void BoundInFlight(int device, void* queue);
+  void DrainRequested(ProcessSlot& slot);
+  // Reports finished work on tracked devices; true while a device this
+  // process used is tracked (the drainer then polls).
+  bool ReportIdle(ProcessSlot& slot);
+  void WaitForRoom(int device, std::uint32_t limit);
+  void MarkLaunch(int device, void* queue, std::uint32_t limit);
   void Retire(void* owner, int device);
-  // Both Leave()s: counts the submission, and places markers in `queue`
-  // when `markable` and the device is bounded.
   void Finish(int device, bool markable, void* queue);
 
   QuotaClient& quota_;
   SubmissionBackend& backend_;
-  // Submissions of this process between Enter and Leave.
-  std::atomic<std::int32_t> submitting_{0};
+  // Submissions of this process between Enter and Leave, per device.
+  std::atomic<std::int32_t> submitting_[kMaxDevices] = {};
   std::atomic<bool> drainer_started_{false};
-  // Bounded mode, per device: launches since the last marker, the markers
-  // still outstanding (a small ring), and a spin flag guarding them.
+
+  // The registry, once mapped: 0 not yet, 1 mapping, 2 mapped, 3 none.
+  std::atomic<int> registry_state_{0};
+  NodeRegistry registry_;
+
+  // Bounded mode, per device: launches not yet covered by a marker, the
+  // markers outstanding (a ring, each with the launches it covers), and a
+  // spin flag guarding them.
   struct InFlight {
-    std::atomic<std::uint32_t> since_marker{0};
     std::atomic_flag busy = ATOMIC_FLAG_INIT;
-    void* markers[4] = {};
-    void* owners[4] = {};
+    std::uint32_t unmarked = 0;
+    void* markers[kMaxMarkers] = {};
+    void* owners[kMaxMarkers] = {};
+    std::uint32_t covers[kMaxMarkers] = {};
     int head = 0;
     int count = 0;
   };
   InFlight in_flight_[kMaxDevices];
+
+  // The drainer's view of each device while idleness is tracked: the launch
+  // count it saw last and when it last changed.
+  struct Quiet {
+    std::uint64_t launches = 0;
+    std::uint64_t since_ns = 0;
+  };
+  Quiet quiet_[kMaxDevices];
 };
 
 }  // namespace vslice

@@ -144,8 +144,9 @@ constexpr Scope<R> kActiveSlotDevices{kMaxProcesses, kMaxDevices, &SlotActive};
 
 // Not listed, because any value is one a writer can write: ledger used (the
 // frozen flag aside, which readers mask), quota (kNoLimit: none), the gate's
-// epoch, gate_closings, the slots' epochs and identities (read by the reaper
-// and the drainers, which cope with any value).
+// epoch, gate_closings, limiter_wake, the registry file's identity, the
+// slots' epochs, identities and idle times (read by the reaper, the drainers
+// and the limiter, which cope with any value).
 constexpr Field<R> kRegionFields[] = {
     {"header.created_unix_ns", &kRegionHeader,
      [](const R& l, int, int) { return U(l.header.created_unix_ns.load()); }, Range::kTime, 1, 0,
@@ -162,6 +163,12 @@ constexpr Field<R> kRegionFields[] = {
     {"header.processes_reaped", &kRegionHeader,
      [](const R& l, int, int) { return U(l.header.processes_reaped.load()); }, Range::kPerSecond, 0,
      1'000'000, "a process lives far longer than a microsecond"},
+    {"header.registry_pod", &kRegionHeader,
+     [](const R& l, int, int) { return S(l.header.registry_pod.load()); }, Range::kFixed, -1,
+     kRegistryPods - 1, "-1, or the pod's entry in the node registry"},
+    {"header.cap_policy", &kRegionHeader,
+     [](const R& l, int, int) { return U(l.header.cap_policy.load()); }, Range::kFixed, 0, 3,
+     "CapPolicy: 0 always, 1 while shared, 2 force, 3 disabled"},
     {"header.compute_managed", &kRegionHeader,
      [](const R& l, int, int) { return U(l.header.compute_managed.load()); }, Range::kFixed, 0, 1,
      "a flag"},
@@ -181,9 +188,9 @@ constexpr Field<R> kRegionFields[] = {
     {"gates[].open", &kRegionDevices,
      [](const R& l, int d, int) { return U(l.gates[d].open.load()); }, Range::kFixed, 0, 1,
      "a flag"},
-    {"gates[].bounded", &kRegionDevices,
-     [](const R& l, int d, int) { return U(l.gates[d].bounded.load()); }, Range::kFixed, 0, 1,
-     "a flag"},
+    {"gates[].inflight_launches", &kRegionDevices,
+     [](const R& l, int d, int) { return U(l.gates[d].inflight_launches.load()); }, Range::kFixed,
+     0, 65536, "launches a process may keep unfinished, 0 for no bound; the limiter sets 4096 at most"},
     {"gates[].waiting", &kRegionDevices,
      [](const R& l, int d, int) { return U(l.gates[d].waiting.load()); }, Range::kFixed, 0,
      kPidLimit, "threads waiting at once; Linux has fewer than 2^22 tasks"},
@@ -202,6 +209,24 @@ constexpr Field<R> kRegionFields[] = {
     {"gates[].slots", &kRegionDevices,
      [](const R& l, int d, int) { return U(l.gates[d].slots.load()); }, Range::kPerSecond, 0,
      1'000'000, "a slot lasts longer than a microsecond"},
+    {"gates[].priority", &kRegionDevices,
+     [](const R& l, int d, int) { return U(l.gates[d].priority.load()); }, Range::kFixed, 0,
+     kPriorityClassCount - 1, "a priority class: 0 high, 1 normal, 2 best-effort"},
+    {"gates[].admission", &kRegionDevices,
+     [](const R& l, int d, int) { return U(l.gates[d].admission.load()); }, Range::kFixed, 0, 2,
+     "GateAdmission: 0 the gate only, 1 exclusive, 2 take-over"},
+    {"gates[].registry_device", &kRegionDevices,
+     [](const R& l, int d, int) { return S(l.gates[d].registry_device.load()); }, Range::kFixed,
+     -1, kRegistryDevices - 1, "-1, or the device's entry in the node registry"},
+    {"gates[].track_idle", &kRegionDevices,
+     [](const R& l, int d, int) { return U(l.gates[d].track_idle.load()); }, Range::kFixed, 0, 1,
+     "a flag"},
+    {"gates[].preempted", &kRegionDevices,
+     [](const R& l, int d, int) { return U(l.gates[d].preempted.load()); }, Range::kPerSecond, 0,
+     1'000'000, "a pod holds a device longer than a microsecond"},
+    {"gates[].launch_ns", &kRegionDevices,
+     [](const R& l, int d, int) { return U(l.gates[d].launch_ns.load()); }, Range::kPerSecond, 0,
+     kNsPerSecond, "device time per launch, measured while the region existed"},
     {"slots[].state", &kRegionSlots,
      [](const R& l, int s, int) { return U(l.slots[s].state.load()); }, Range::kFixed, 0, 1,
      "0 free, 1 active"},
@@ -229,6 +254,9 @@ constexpr Field<R> kRegionFields[] = {
     {"slots[].launches[]", &kActiveSlotDevices,
      [](const R& l, int s, int d) { return U(l.slots[s].launches[d].load()); }, Range::kPerSecond,
      0, kNsPerSecond, "a launch takes longer than a nanosecond"},
+    {"slots[].idle_launches[]", &kActiveSlotDevices,
+     [](const R& l, int s, int d) { return U(l.slots[s].idle_launches[d].load()); },
+     Range::kPerSecond, 0, kNsPerSecond, "a count of launches, each longer than a nanosecond"},
     {"slots[].waiting[]", &kActiveSlotDevices,
      [](const R& l, int s, int d) { return U(l.slots[s].waiting[d].load()); }, Range::kFixed, 0,
      kPidLimit, "threads waiting at once; Linux has fewer than 2^22 tasks"},
@@ -238,8 +266,20 @@ constexpr Field<R> kRegionFields[] = {
 
 using G = RegistryLayout;
 
-bool DeviceKnown(const G& l, int d) { return l.devices[d].state.load() == 2; }
-bool PodActive(const G& l, int p) { return l.pods[p].state.load() == 1; }
+bool DeviceKnown(const G& l, int d) {
+  return l.devices[d].state.load() == static_cast<std::uint32_t>(RegistryDeviceState::kValid);
+}
+bool PodActive(const G& l, int p) {
+  return l.pods[p].state.load() == static_cast<std::uint32_t>(RegistryPodState::kActive);
+}
+// A holder word (core/admission.h): 0 for nobody, else a priority class in
+// the high bits and a pod entry + 1 in the low 16.
+bool HolderWord(const G& l, int d) {
+  const std::uint32_t word = l.devices[d].holder.load();
+  const std::uint32_t entry = word & 0xffffu;
+  return word == 0 || (entry >= 1 && entry <= static_cast<std::uint32_t>(kRegistryPods) &&
+                       (word >> 16) < kPriorityClassCount);
+}
 // A name ends within its bytes and holds no control character (it is shown).
 bool NameShowable(const G& l, int p) {
   const char* name = l.pods[p].name;
@@ -255,6 +295,7 @@ bool NameShowable(const G& l, int p) {
 constexpr Scope<G> kRegistryHeader{1, 1, nullptr};
 constexpr Scope<G> kRegistryDeviceEntries{kRegistryDevices, 1, nullptr};
 constexpr Scope<G> kKnownDevices{kRegistryDevices, 1, &DeviceKnown};
+constexpr Scope<G> kKnownDeviceClasses{kRegistryDevices, kPriorityClassCount, &DeviceKnown};
 constexpr Scope<G> kPodEntries{kRegistryPods, 1, nullptr};
 constexpr Scope<G> kActivePods{kRegistryPods, 1, &PodActive};
 constexpr Scope<G> kActivePodDevices{kRegistryPods, kRegistryDevices, &PodActive};
@@ -268,11 +309,18 @@ constexpr Field<G> kRegistryFields[] = {
      [](const G& l, int d, int) { return U(l.devices[d].state.load()); }, Range::kFixed, 0, 2,
      "0 unused, 1 being claimed, 2 valid"},
     {"devices[].holder", &kKnownDevices,
-     [](const G& l, int d, int) { return S(l.devices[d].holder.load()); }, Range::kFixed, kNoHolder,
-     kRegistryPods - 1, "-1, or the entry of the pod holding the device"},
+     [](const G& l, int d, int) { return U(HolderWord(l, d) ? 1 : 0); }, Range::kHolds, 0, 0,
+     "a holder word: 0, or a pod entry + 1 (1..256) with a priority class (0..2) from bit 16"},
     {"devices[].handoffs", &kKnownDevices,
      [](const G& l, int d, int) { return U(l.devices[d].handoffs.load()); }, Range::kPerSecond, 0,
      1'000'000, "a pod holds a device longer than a microsecond"},
+    {"devices[].takeovers", &kKnownDevices,
+     [](const G& l, int d, int) { return U(l.devices[d].takeovers.load()); }, Range::kPerSecond,
+     0, 1'000'000, "a pod holds a device longer than a microsecond"},
+    {"devices[].virtual_clock[]", &kKnownDeviceClasses,
+     [](const G& l, int d, int c) { return U(l.devices[d].virtual_clock[c].load()); },
+     Range::kPerSecond, 0, 1024 * kNsPerSecond,
+     "the least virtual time of a class's pods on the device (see virtual_time)"},
     {"pods[].state", &kPodEntries, [](const G& l, int p, int) { return U(l.pods[p].state.load()); },
      Range::kFixed, 0, 1, "0 free, 1 active"},
     {"pods[].limiter_pid", &kActivePods,
@@ -299,7 +347,17 @@ constexpr Field<G> kRegistryFields[] = {
     {"pods[].devices[].virtual_time", &kActivePodDevices,
      [](const G& l, int p, int d) { return U(l.pods[p].devices[d].virtual_time.load()); },
      Range::kPerSecond, 0, 1024 * kNsPerSecond,
-     "device time x 1024 / weight, and a weight is at least 1"},
+     "device time x kVirtualTimeScale (64) / weight, and a weight is at least 1; 1024 leaves "
+     "room"},
+    {"pods[].devices[].priority", &kActivePodDevices,
+     [](const G& l, int p, int d) { return U(l.pods[p].devices[d].priority.load()); },
+     Range::kFixed, 0, kPriorityClassCount - 1, "a priority class: 0 high, 1 normal, 2 best-effort"},
+    {"pods[].devices[].preempted", &kActivePodDevices,
+     [](const G& l, int p, int d) { return U(l.pods[p].devices[d].preempted.load()); },
+     Range::kPerSecond, 0, 1'000'000, "a pod holds a device longer than a microsecond"},
+    {"pods[].devices[].takeovers", &kActivePodDevices,
+     [](const G& l, int p, int d) { return U(l.pods[p].devices[d].takeovers.load()); },
+     Range::kPerSecond, 0, 1'000'000, "a pod holds a device longer than a microsecond"},
     {"pods[].devices[].device_time_ns", &kActivePodDevices,
      [](const G& l, int p, int d) { return U(l.pods[p].devices[d].device_time_ns.load()); },
      Range::kPerSecond, 0, kNsPerSecond,

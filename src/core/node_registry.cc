@@ -1,12 +1,14 @@
 #include "core/node_registry.h"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 
+#include "core/admission.h"
 #include "core/clock.h"
 #include "core/shared_file.h"
 
@@ -24,7 +26,6 @@ void InitialiseRegistry(void* map, const void*) {
   h.max_pods = kRegistryPods;
   h.max_devices = kRegistryDevices;
   h.created_unix_ns.store(UnixNowNs());
-  for (RegistryDevice& d : layout->devices) d.holder.store(kNoHolder);
   std::atomic_thread_fence(std::memory_order_release);
   h.magic = kRegistryMagic;  // last: a registry with a magic is complete
 }
@@ -63,7 +64,10 @@ bool NodeRegistry::Validate(const void* data, std::size_t size, char* error,
     return false;
   }
   if (h->version != kRegistryVersion) {
-    std::snprintf(error, error_size, "registry version %u, this vslice reads version %u",
+    std::snprintf(error, error_size,
+                  "registry version %u, this vslice reads version %u: pods of another vslice "
+                  "version use it; upgrade every pod of the node, or give the new pods a "
+                  "registry of their own",
                   h->version, kRegistryVersion);
     return false;
   }
@@ -79,11 +83,10 @@ bool NodeRegistry::Validate(const void* data, std::size_t size, char* error,
   return true;
 }
 
-bool NodeRegistry::Open(const char* path, char* error, std::size_t error_size) {
+bool NodeRegistry::Map(const char* path, bool create, char* error, std::size_t error_size) {
   Close();
   void* map = nullptr;
-  if (!MapSharedFile(path, kRegistryFormat, /*create=*/true, nullptr, &fd_, &map, error,
-                     error_size)) {
+  if (!MapSharedFile(path, kRegistryFormat, create, nullptr, &fd_, &map, error, error_size)) {
     fd_ = -1;
     return false;
   }
@@ -91,13 +94,41 @@ bool NodeRegistry::Open(const char* path, char* error, std::size_t error_size) {
   return true;
 }
 
+bool NodeRegistry::Open(const char* path, char* error, std::size_t error_size) {
+  return Map(path, /*create=*/true, error, error_size);
+}
+
+bool NodeRegistry::OpenExisting(const char* path, char* error, std::size_t error_size) {
+  return Map(path, /*create=*/false, error, error_size);
+}
+
+bool NodeRegistry::Identity(std::uint64_t* dev, std::uint64_t* ino) const {
+  struct stat st {};
+  if (fd_ < 0 || fstat(fd_, &st) != 0) return false;
+  *dev = static_cast<std::uint64_t>(st.st_dev);
+  *ino = static_cast<std::uint64_t>(st.st_ino);
+  return true;
+}
+
+namespace {
+
+// Hands every device `pod` holds to nobody (its limiter is gone or leaving).
+void DropHolds(RegistryLayout& layout, int pod) {
+  for (RegistryDevice& d : layout.devices) {
+    const std::uint32_t word = d.holder.load();
+    if (Holder::Decode(word).pod == pod) ChangeHolder(d, word, Holder{});
+  }
+}
+
+}  // namespace
+
 int NodeRegistry::Join(const char* name) {
   for (int i = 0; i < kRegistryPods; ++i) {
     // The lock decides: whoever holds entry i's byte owns the entry; an
     // entry whose lock is free belongs to a limiter that died.
     if (!TryLockByte(fd_, kRegistryLockBase + i)) continue;
     RegistryPod& pod = layout_->pods[i];
-    pod.state.store(0);
+    pod.state.store(static_cast<std::uint32_t>(RegistryPodState::kFree));
     for (RegistryPodDevice& d : pod.devices) {
       d.wants.store(0);
       d.weight.store(1);
@@ -105,15 +136,15 @@ int NodeRegistry::Join(const char* name) {
       d.device_time_ns.store(0);
       d.present.store(0);
       d.cap.store(0);
+      d.priority.store(static_cast<std::uint32_t>(kDefaultPriorityClass));
+      d.preempted.store(0);
+      d.takeovers.store(0);
     }
     std::snprintf(pod.name, sizeof pod.name, "%s", name);
     pod.limiter_pid.store(static_cast<std::int32_t>(getpid()));
     // A dead predecessor may still be named the holder of a device.
-    for (RegistryDevice& d : layout_->devices) {
-      std::int32_t held = i;
-      d.holder.compare_exchange_strong(held, kNoHolder);
-    }
-    pod.state.store(1);
+    DropHolds(*layout_, i);
+    pod.state.store(static_cast<std::uint32_t>(RegistryPodState::kActive));
     return i;
   }
   return -1;
@@ -121,25 +152,26 @@ int NodeRegistry::Join(const char* name) {
 
 void NodeRegistry::Leave(int pod) {
   if (layout_ == nullptr || pod < 0 || pod >= kRegistryPods) return;
-  for (RegistryDevice& d : layout_->devices) {
-    std::int32_t held = pod;
-    d.holder.compare_exchange_strong(held, kNoHolder);
-  }
+  DropHolds(*layout_, pod);
   for (RegistryPodDevice& d : layout_->pods[pod].devices) d.wants.store(0);
-  layout_->pods[pod].state.store(0);
+  layout_->pods[pod].state.store(static_cast<std::uint32_t>(RegistryPodState::kFree));
   UnlockByte(fd_, kRegistryLockBase + pod);
 }
 
 int NodeRegistry::DeviceIndex(const std::uint8_t (&uuid)[16]) {
+  constexpr auto kUnused = static_cast<std::uint32_t>(RegistryDeviceState::kUnused);
+  constexpr auto kClaiming = static_cast<std::uint32_t>(RegistryDeviceState::kClaiming);
+  constexpr auto kValid = static_cast<std::uint32_t>(RegistryDeviceState::kValid);
   for (int pass = 0; pass < 2; ++pass) {
     for (int i = 0; i < kRegistryDevices; ++i) {
       RegistryDevice& d = layout_->devices[i];
       std::uint32_t state = d.state.load(std::memory_order_acquire);
-      if (state == 2 && std::memcmp(d.uuid, uuid, sizeof uuid) == 0) return i;
-      if (pass == 1 && state == 0 && d.state.compare_exchange_strong(state, 1)) {
+      if (state == kValid && std::memcmp(d.uuid, uuid, sizeof uuid) == 0) return i;
+      if (pass == 1 && state == kUnused && d.state.compare_exchange_strong(state, kClaiming)) {
         std::memcpy(d.uuid, uuid, sizeof uuid);
-        d.holder.store(kNoHolder);
-        d.state.store(2, std::memory_order_release);
+        d.holder.store(0);
+        for (auto& clock : d.virtual_clock) clock.store(0);
+        d.state.store(kValid, std::memory_order_release);
         return i;
       }
     }
@@ -149,7 +181,9 @@ int NodeRegistry::DeviceIndex(const std::uint8_t (&uuid)[16]) {
 
 bool NodeRegistry::PodAlive(int pod) const {
   if (layout_ == nullptr || pod < 0 || pod >= kRegistryPods) return false;
-  return layout_->pods[pod].state.load() == 1 && ByteHeldElsewhere(fd_, kRegistryLockBase + pod);
+  return layout_->pods[pod].state.load() ==
+             static_cast<std::uint32_t>(RegistryPodState::kActive) &&
+         ByteHeldElsewhere(fd_, kRegistryLockBase + pod);
 }
 
 }  // namespace vslice

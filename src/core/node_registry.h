@@ -1,4 +1,5 @@
-// NodeRegistry: the pods of a node, and which of them holds each device.
+// NodeRegistry: the pods of a node, and which of them holds each device
+// (core/admission.h).
 //
 // Each pod's limiter joins the registry with one entry (its name, its
 // weight, cap, demand and virtual time per device) and keeps an
@@ -24,6 +25,11 @@ class NodeRegistry {
 
   // Maps (creating if needed) the registry at `path`.
   bool Open(const char* path, char* error, std::size_t error_size);
+  // Maps the registry at `path` only if it exists (a pod's processes, which
+  // never create it).
+  bool OpenExisting(const char* path, char* error, std::size_t error_size);
+  // The mapped file's identity (st_dev, st_ino); false when not open.
+  bool Identity(std::uint64_t* dev, std::uint64_t* ino) const;
   void Close();
   bool is_open() const { return layout_ != nullptr; }
   // Checks a mapped file of `size` bytes as PodRegion::Validate does: a
@@ -33,7 +39,7 @@ class NodeRegistry {
   // Claims an entry for this pod, named `name`, and holds its lock. Entries
   // of dead limiters are reclaimed. Returns the entry index or -1 when full.
   int Join(const char* name);
-  // Gives the entry up (orderly exit): releases devices it holds.
+  // Gives the entry up (orderly exit): hands on the devices it holds.
   void Leave(int pod);
 
   // The registry index of the device with `uuid`, adding it if new; -1 full.
@@ -46,6 +52,8 @@ class NodeRegistry {
   const RegistryLayout* layout() const { return layout_; }
 
  private:
+  bool Map(const char* path, bool create, char* error, std::size_t error_size);
+
   RegistryLayout* layout_ = nullptr;
   int fd_ = -1;
 };

@@ -25,9 +25,19 @@ constexpr char kDefaultPodDir[] = "/tmp/vslice/pods";
 constexpr long kMinWeight = 1;
 constexpr long kMaxWeight = 1000;
 constexpr int kDefaultWeight = 1;
-// HAMi-core's high priority class (CUDA_TASK_PRIORITY=0) against the
-// default weight 1: the high-priority pod gets 100/101 of contended time.
-constexpr int kHighPriorityWeight = 100;
+
+// An integer setting with a range and a default (the scheduling tunables).
+struct IntSetting {
+  const char* name;
+  long min;
+  long max;
+  int fallback;
+  const char* what;  // "an in-flight budget in microseconds"
+};
+constexpr IntSetting kInflightUs{"VSLICE_INFLIGHT_US", 50, 100'000, 500,
+                                 "an in-flight budget in microseconds"};
+constexpr IntSetting kHoldUs{"VSLICE_HOLD_US", 0, 100'000, 1'000, "a hold in microseconds"};
+constexpr IntSetting kSlotMs{"VSLICE_SLOT_MS", 5, 1'000, 50, "a slot in milliseconds"};
 
 // A malformed compute cap must not silently uncap the tenant (a typo must not
 // give it the whole card), so it becomes the most restrictive cap we consider
@@ -104,6 +114,8 @@ class Loader {
   void LoadPath(const Setting& s, char* dst, const char* fallback, const char* consequence);
   void LoadComputeLimit();
   void LoadWeight();
+  void LoadPriority();
+  int LoadInt(const IntSetting& setting);
   void LoadUtilizationPolicy();
   bool LoadBool(const Setting& s, const char* consequence);
   void LoadLogLevel();
@@ -217,23 +229,8 @@ void Loader::LoadComputeLimit() {
 
 void Loader::LoadWeight() {
   out_->weight = kDefaultWeight;
-  // CUDA_TASK_PRIORITY is read only when neither vslice's nor the Ascend name
-  // is set. It is HAMi-core's priority class, not a weight: 0 is high, 1 low
-  // (see docs/CONFIGURATION.md).
-  const Setting s = First("VSLICE_WEIGHT", "NPU_PRIORITY", "CUDA_TASK_PRIORITY");
+  const Setting s = First("VSLICE_WEIGHT", "NPU_PRIORITY");
   if (!s.set()) return;
-  if (std::strcmp(s.name, "CUDA_TASK_PRIORITY") == 0) {
-    const IntResult r = ParseIntInRangeWithReason(s.value, 0, 1);
-    if (r.ok) {
-      out_->weight = r.value == 0 ? kHighPriorityWeight : kDefaultWeight;
-      return;
-    }
-    char consequence[48];
-    std::snprintf(consequence, sizeof consequence, "the weight is %d until it is fixed",
-                  kDefaultWeight);
-    Error(s, "is not a priority", r.why, "0 (high) or 1 (low)", consequence);
-    return;
-  }
   const IntResult r = ParseIntInRangeWithReason(s.value, kMinWeight, kMaxWeight);
   if (r.ok) {
     out_->weight = static_cast<int>(r.value);
@@ -248,8 +245,50 @@ void Loader::LoadWeight() {
   Error(s, "is not a weight", r.why, expected, consequence);
 }
 
+void Loader::LoadPriority() {
+  out_->priority = kDefaultPriorityClass;
+  // CUDA_TASK_PRIORITY is HAMi's priority as its webhook writes it from
+  // nvidia.com/priority: 0 high, 1 the normal class.
+  const Setting s = First("VSLICE_PRIORITY", "CUDA_TASK_PRIORITY");
+  if (!s.set()) return;
+  if (std::strcmp(s.name, "CUDA_TASK_PRIORITY") == 0) {
+    const IntResult r = ParseIntInRangeWithReason(s.value, 0, 1);
+    if (r.ok) {
+      out_->priority = r.value == 0 ? PriorityClass::kHigh : PriorityClass::kNormal;
+      return;
+    }
+    Error(s, "is not a priority", r.why, "0 (high) or 1 (normal)",
+          "the pod is in the normal class until it is fixed");
+    return;
+  }
+  PriorityClass c;
+  if (ParsePriorityClass(s.value, &c)) {
+    out_->priority = c;
+    return;
+  }
+  Error(s, "is not a priority class", TrimSpaces(s.value).empty() ? "empty" : nullptr,
+        "high, normal or best-effort", "the pod is in the normal class until it is fixed");
+}
+
+int Loader::LoadInt(const IntSetting& setting) {
+  const Setting s = First(setting.name);
+  if (!s.set()) return setting.fallback;
+  const IntResult r = ParseIntInRangeWithReason(s.value, setting.min, setting.max);
+  if (r.ok) return static_cast<int>(r.value);
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "a whole number from %ld to %ld", setting.min,
+                setting.max);
+  char consequence[64];
+  std::snprintf(consequence, sizeof consequence, "it stays %d until it is fixed",
+                setting.fallback);
+  char problem[64];
+  std::snprintf(problem, sizeof problem, "is not %s", setting.what);
+  Error(s, problem, r.why, expected, consequence);
+  return setting.fallback;
+}
+
 void Loader::LoadUtilizationPolicy() {
-  out_->utilization_policy = UtilizationPolicy::kDefault;
+  out_->utilization_policy = UtilizationPolicy::kUnset;
   const Setting s = First("GPU_CORE_UTILIZATION_POLICY");
   if (!s.set()) return;
   const std::string_view v = TrimSpaces(s.value);
@@ -274,7 +313,7 @@ void Loader::LoadUtilizationPolicy() {
     }
   }
   Error(s, "is not a utilization policy", v.empty() ? "empty" : nullptr,
-        "default, force or disable", "the policy is default until it is fixed");
+        "default, force or disable", "the cap always holds until it is fixed");
 }
 
 // Returns the value of the boolean setting; false when unset or malformed.
@@ -334,6 +373,10 @@ Options LoadOptions(EnvLookup lookup, void* context) {
   loader.LoadContextReserve();
   loader.LoadComputeLimit();
   loader.LoadWeight();
+  loader.LoadPriority();
+  options.inflight_us = loader.LoadInt(kInflightUs);
+  options.hold_us = loader.LoadInt(kHoldUs);
+  options.slot_ms = loader.LoadInt(kSlotMs);
   loader.LoadUtilizationPolicy();
   options.oversubscribe = loader.LoadBool(loader.First("VSLICE_OVERSUBSCRIBE", "CUDA_OVERSUBSCRIBE"),
                                           "oversubscription stays off until it is fixed");

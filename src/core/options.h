@@ -19,6 +19,8 @@
 
 #include <cstdint>
 
+#include "core/priority_class.h"
+
 namespace vslice {
 
 inline constexpr int kMaxDevices = 16;
@@ -31,7 +33,9 @@ inline constexpr int kPathLength = 512;
 // 3 info, 4 debug.
 enum class LogLevel : int { kError = 0, kWarning = 2, kInfo = 3, kDebug = 4 };
 
-enum class UtilizationPolicy : int { kDefault = 0, kForce = 1, kDisable = 2 };
+// GPU_CORE_UTILIZATION_POLICY. kUnset: vslice's own behaviour (the cap
+// always holds); the three named values are HAMi's (docs/CONFIGURATION.md).
+enum class UtilizationPolicy : int { kUnset = 0, kDefault = 1, kForce = 2, kDisable = 3 };
 
 struct Options {
   // CUDA_DISABLE_CONTROL=true or VSLICE_DISABLE=true: pass every call through.
@@ -76,14 +80,25 @@ struct Options {
   // Compute cap in percent, 0 = none: VSLICE_COMPUTE, else CUDA_DEVICE_SM_LIMIT.
   // 100 also means none (stored as 0). A malformed value caps at 10%.
   int compute_limit = 0;
-  // Weight for work-conserving sharing between the pods of a node registry,
-  // 1..1000: VSLICE_WEIGHT, else NPU_PRIORITY, else CUDA_TASK_PRIORITY (a
-  // HAMi priority class: 0 high is weight 100, 1 low is weight 1); default 1,
-  // also the fallback for a malformed or out-of-range value.
+  // Weight for work-conserving sharing within a priority class, between the
+  // pods of a node registry, 1..1000: VSLICE_WEIGHT, else NPU_PRIORITY;
+  // default 1, also the fallback for a malformed or out-of-range value.
   int weight = 0;
+  // Priority class: VSLICE_PRIORITY (high, normal, best-effort), else
+  // CUDA_TASK_PRIORITY (HAMi's: 0 high, 1 normal). Default normal, also the
+  // fallback for a malformed value (a typo never makes a pod high priority).
+  PriorityClass priority = kDefaultPriorityClass;
+
+  // Scheduling tunables (docs/CONFIGURATION.md, "Tuning"): the device time a
+  // pod may keep queued while it shares a device (VSLICE_INFLIGHT_US), how
+  // long a holder keeps a device after its work drained while others wait
+  // (VSLICE_HOLD_US), and a contended slot within a class (VSLICE_SLOT_MS).
+  int inflight_us = 0;
+  int hold_us = 0;
+  int slot_ms = 0;
 
   // GPU_CORE_UTILIZATION_POLICY: default|force|disable, case-insensitive.
-  UtilizationPolicy utilization_policy = UtilizationPolicy::kDefault;
+  UtilizationPolicy utilization_policy = UtilizationPolicy::kUnset;
   // CUDA_OVERSUBSCRIBE=true / VSLICE_OVERSUBSCRIBE=true.
   bool oversubscribe = false;
 

@@ -126,7 +126,9 @@ bool PodRegion::Validate(const void* data, std::size_t size, char* error,
   }
   if (header->version != kRegionVersion) {
     if (error) std::snprintf(error, error_size,
-                             "region version %u, this vslice reads version %u",
+                             "region version %u, this vslice reads version %u: the region was "
+                             "made by another vslice version; restart the pod (its processes "
+                             "and its limiter) so that all use one version",
                              header->version, kRegionVersion);
     return false;
   }
@@ -158,7 +160,9 @@ void InitialiseRegion(void* map, const void* context) {
   h.created_unix_ns.store(UnixNowNs());
   for (int d = 0; d < kMaxDevices; ++d) {
     layout->devices[d].quota.store(quota != nullptr ? quota[d] : kNoLimit);
+    layout->gates[d].registry_device.store(-1);
   }
+  h.registry_pod.store(-1);
   std::atomic_thread_fence(std::memory_order_release);
   h.magic = kRegionMagic;  // last: a region with a magic is complete
 }
@@ -219,6 +223,8 @@ int PodRegion::ClaimSlot() {
       slot.launched_epoch[d].store(0);
       slot.drained_epoch[d].store(0);
       slot.waiting[d].store(0);
+      slot.idle_at_ns[d].store(0);
+      slot.idle_launches[d].store(0);
     }
     slot.inflight.store(0);
     slot.context_charged.store(0);

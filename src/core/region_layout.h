@@ -18,7 +18,10 @@
 namespace vslice {
 
 inline constexpr std::uint64_t kRegionMagic = 0x3152'4543'494c'5356ull;  // "VSLICER1"
-inline constexpr std::uint32_t kRegionVersion = 1;
+// Version 2: priority classes, registry admission, in-flight bound in
+// launches, idle reports. A process or limiter of another version refuses the
+// region and says to restart the pod (docs/DESIGN.md, "Upgrading").
+inline constexpr std::uint32_t kRegionVersion = 2;
 inline constexpr int kMaxProcesses = 1024;
 
 // Set in DeviceLedger::used while the ledger is being reconciled after a
@@ -34,6 +37,15 @@ inline constexpr std::uint64_t kReaperLockOffset = kSlotLockBase + kMaxProcesses
 inline constexpr std::uint64_t kLimiterLockOffset = kReaperLockOffset + 1;
 
 enum class SlotState : std::uint32_t { kFree = 0, kActive = 1 };
+
+// When a compute cap applies (GPU_CORE_UTILIZATION_POLICY, docs/
+// CONFIGURATION.md). Stored in RegionHeader::cap_policy.
+enum class CapPolicy : std::uint32_t {
+  kAlways = 0,    // unset: the cap always holds
+  kShared = 1,    // "default" (HAMi's meaning): only while another pod shares the device
+  kForce = 2,     // "force": always
+  kDisabled = 3,  // "disable": never
+};
 
 // One device's share of the pod's memory. 128 bytes, so two devices never
 // share a cache line.
@@ -58,30 +70,63 @@ struct alignas(64) DeviceLedger {
 };
 static_assert(sizeof(DeviceLedger) == 128);
 
+// How a pod's processes are admitted to a device besides the gate word
+// (docs/DESIGN.md, "Compute sharing").
+enum class GateAdmission : std::uint32_t {
+  // The gate word alone decides (no node registry).
+  kGateOnly = 0,
+  // The pod must also hold the device in the node registry: a process that
+  // finds another pod holding it stops at once, even before the limiter
+  // closes the gate.
+  kExclusive = 1,
+  // As kExclusive, but a process may take the device over itself when its
+  // pod outranks the holder (high priority): the gate stays open between
+  // requests, so a request never waits for the limiter.
+  kTakeover = 2,
+};
+
 // The pod's compute gate on one device, driven by the pod's limiter (see
 // docs/DESIGN.md, "Compute sharing"). 128 bytes.
 struct alignas(64) DeviceGate {
   // 1 while the pod may submit work to the device; a futex word.
   std::atomic<std::uint32_t> open;
-  // 1 while the pod shares the device (contended or capped): processes then
-  // bound the work they keep in flight, so that a closed gate drains fast.
-  std::atomic<std::uint32_t> bounded;
-  // Incremented by the limiter each time it closes the gate.
+  // Launches each process may keep in flight on the device, 0 for no bound:
+  // while the device is shared, a process waits before a launch until fewer
+  // than this many of its launches are unfinished, so that a pod that must
+  // give the device up has little queued (the limiter derives it from the
+  // in-flight budget in device time and the pod's time per launch).
+  std::atomic<std::uint32_t> inflight_launches;
+  // Incremented by the limiter each time it asks the pod's processes to
+  // drain (at a closing, or when the pod lost the device).
   std::atomic<std::uint64_t> epoch;
   // Threads of the pod waiting at the closed gate, for display; the limiter
   // counts demand from the live slots (ProcessSlot::waiting).
   std::atomic<std::uint32_t> waiting;
-  // Live settings, changed by `vslice set`: cap in percent (0 = none) and
-  // weight (1..1000). The limiter reads them every pass.
+  // Live settings, changed by `vslice set`: cap in percent (0 = none),
+  // weight (1..1000) and priority class (PriorityClass). The limiter reads
+  // them every pass.
   std::atomic<std::uint32_t> compute_limit;
   std::atomic<std::uint32_t> weight;
-  std::atomic<std::uint32_t> reserved0;
-  // Device time the pod used, measured by the limiter (slot open until the
-  // pod's work drained), and time its threads spent waiting at the gate.
+  std::atomic<std::uint32_t> priority;
+  // Device time the pod used, measured by the limiter (held until its work
+  // drained), and time its threads spent waiting at the gate.
   std::atomic<std::uint64_t> device_time_ns;
   std::atomic<std::uint64_t> throttled_ns;
   std::atomic<std::uint64_t> slots;
-  std::uint8_t reserved[128 - 4 * 2 - 8 - 4 * 4 - 8 * 3];
+  // GateAdmission, and the device's entry in the node registry (-1: none),
+  // both written by the limiter.
+  std::atomic<std::uint32_t> admission;
+  std::atomic<std::int32_t> registry_device;
+  // 1 while the pod holds the device and other pods wait for it: each
+  // process's drainer then reports when its work has finished
+  // (ProcessSlot::idle_launches), so the device is handed on at once.
+  std::atomic<std::uint32_t> track_idle;
+  std::atomic<std::uint32_t> reserved0;
+  // Times another pod took the device over while this one held it.
+  std::atomic<std::uint64_t> preempted;
+  // The limiter's estimate of device time per launch, for display.
+  std::atomic<std::uint64_t> launch_ns;
+  std::uint8_t reserved[128 - 88];
 };
 static_assert(sizeof(DeviceGate) == 128);
 
@@ -115,8 +160,13 @@ struct alignas(64) ProcessSlot {
   // pod's demand as the limiter counts it (live slots only, so that a thread
   // killed while it waited stops counting once its process is reaped).
   std::atomic<std::uint32_t> waiting[kMaxDevices];
+  // The drainer's reports while the limiter tracks idleness (DeviceGate::
+  // track_idle): every launch up to idle_launches[d] had finished at
+  // idle_at_ns[d] (monotonic clock). Written in that order, read in reverse.
+  std::atomic<std::uint64_t> idle_at_ns[kMaxDevices];
+  std::atomic<std::uint64_t> idle_launches[kMaxDevices];
   std::uint8_t reserved[1024 - 16 - kMaxDevices * 8 - 3 * 8 - 3 * kMaxDevices * 8 - 2 * 8 -
-                        kMaxDevices * 4];
+                        kMaxDevices * 4 - 2 * kMaxDevices * 8];
 };
 static_assert(sizeof(ProcessSlot) == 1024);
 
@@ -137,10 +187,25 @@ struct alignas(64) RegionHeader {
   std::atomic<std::uint64_t> processes_reaped;
   // 1 while a limiter arbitrates the pod's compute; 0: processes never wait.
   std::atomic<std::uint32_t> compute_managed;
-  // Incremented (and futex-woken) by the limiter whenever it closes a gate,
-  // so each process's drainer sleeps until there is something to drain.
+  // Incremented (and futex-woken) by the limiter whenever it asks for a
+  // drain, so each process's drainer sleeps until there is something to do.
   std::atomic<std::uint32_t> gate_closings;
-  std::uint8_t reserved[256 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 8 - 8 - 4 - 4];
+  // The limiter's doorbell: processes increment it (and wake the limiter)
+  // when a thread starts waiting for a device and when a drain is
+  // acknowledged or reported, so the limiter acts at once instead of at its
+  // next pass.
+  std::atomic<std::uint32_t> limiter_wake;
+  // The pod's entry in the node registry (-1: none), and the registry
+  // file's identity (st_dev, st_ino), so the pod's processes map the very
+  // file their limiter uses or none.
+  std::atomic<std::int32_t> registry_pod;
+  std::atomic<std::uint64_t> registry_dev;
+  std::atomic<std::uint64_t> registry_ino;
+  // When the cap applies (CapPolicy), set by the limiter that created the
+  // settings; kept across limiter restarts like the cap itself.
+  std::atomic<std::uint32_t> cap_policy;
+  std::uint8_t reserved[256 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 4 - 4 - 8 - 8 - 8 - 4 - 4 - 4 - 4 -
+                        8 - 8 - 4];
 };
 static_assert(sizeof(RegionHeader) == 256);
 

@@ -265,7 +265,7 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_
   if (layout.header.compute_managed.load(std::memory_order_relaxed) == 0) return result;
   const vslice::DeviceGate& gate = layout.gates[ordinal];
   if (gate.open.load(std::memory_order_relaxed) != 0 &&
-      gate.bounded.load(std::memory_order_relaxed) == 0) {
+      gate.inflight_launches.load(std::memory_order_relaxed) == 0) {
     return result;
   }
   // The pod cannot have used more of the device than was used at all.

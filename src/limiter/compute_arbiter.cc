@@ -1,10 +1,9 @@
 #include "limiter/compute_arbiter.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <iterator>
 
+#include "core/admission.h"
 #include "core/clock.h"
 #include "core/futex.h"
 #include "core/log.h"
@@ -12,365 +11,391 @@
 namespace vslice::limiter {
 namespace {
 
-constexpr std::uint64_t kPassIntervalNs = 500'000;
-constexpr std::uint64_t kSoloPassIntervalNs = 2'000'000;
-constexpr std::uint64_t kIdlePassIntervalNs = 5'000'000;
-// A pod with no launch and no waiting thread for this long is idle.
-constexpr std::uint64_t kIdleNs = 5'000'000;
-// How long a closing waits for the pod's processes to drain before it
-// charges what it has and moves on (a hung process must not stall the node).
-constexpr std::uint64_t kDrainTimeoutNs = 2'000'000'000;
-// How often a long drain checks that the processes it awaits still live.
+// While waiting for a device another pod holds, the arbiter sleeps on the
+// device's registry word at most this long.
+constexpr std::uint64_t kDeviceWaitNs = 500'000;
+// How often a drain in progress checks that the processes it awaits live.
 constexpr std::uint64_t kOwnerCheckNs = 1'000'000;
-constexpr std::uint64_t kVirtualTimeScale = 1024;
-
-void SleepNs(std::uint64_t ns) {
-  timespec ts{static_cast<time_t>(ns / 1'000'000'000ull), static_cast<long>(ns % 1'000'000'000ull)};
-  nanosleep(&ts, nullptr);
-}
+// How often a peer's liveness is checked (a system call).
+constexpr std::uint64_t kPeerCheckNs = 100'000'000;
 
 bool Active(const ProcessSlot& slot) {
   return slot.state.load(std::memory_order_relaxed) == static_cast<std::uint32_t>(SlotState::kActive);
 }
+
+constexpr std::uint32_t ActivePod() { return static_cast<std::uint32_t>(RegistryPodState::kActive); }
 
 }  // namespace
 
 ComputeArbiter::ComputeArbiter(PodRegion& region, NodeRegistry* registry, int pod,
                                const ArbiterSettings& settings)
     : region_(region), registry_(registry), pod_(pod), settings_(settings) {
+  RegionLayout& layout = *region_.layout();
   // A region that already has settings keeps them (a restarted limiter
   // adopting a running pod, or values changed with `vslice set`).
-  for (DeviceGate& gate : region_.layout()->gates) {
+  bool fresh = false;
+  for (DeviceGate& gate : layout.gates) {
     std::uint32_t unset = 0;
     if (gate.weight.compare_exchange_strong(unset, static_cast<std::uint32_t>(settings_.weight))) {
       gate.compute_limit.store(static_cast<std::uint32_t>(settings_.compute_limit));
+      gate.priority.store(static_cast<std::uint32_t>(settings_.priority));
+      fresh = true;
     }
+  }
+  if (fresh) layout.header.cap_policy.store(static_cast<std::uint32_t>(settings_.cap_policy));
+  for (DeviceState& state : devices_) state.policy = DevicePolicy(settings_.policy);
+  // The pod's processes find the registry through the region: its entry and
+  // the file's identity, published before any gate asks them to use it.
+  std::uint64_t dev = 0, ino = 0;
+  if (registry_ != nullptr && registry_->Identity(&dev, &ino)) {
+    layout.header.registry_dev.store(dev);
+    layout.header.registry_ino.store(ino);
+    layout.header.registry_pod.store(pod_);
+  } else {
+    layout.header.registry_pod.store(-1);
   }
 }
 
 void ComputeArbiter::Run(const std::atomic<bool>& stop) {
   RegionLayout& layout = *region_.layout();
   // Adopting: whatever a previous limiter left open is closed until this one
-  // has decided; waiting threads are woken by the first Open.
+  // has decided; waiting threads are woken by the first opening.
   for (DeviceGate& gate : layout.gates) gate.open.store(0);
-  std::uint64_t last = MonotonicNowNs();
   while (!stop.load()) {
-    const std::uint64_t now = MonotonicNowNs();
-    Pass(now, now - last);
-    last = now;
-    // Waiting for a device another pod holds: sleep on its holder word, so
-    // the hand-over costs a wake-up, not the rest of a pass interval.
-    std::atomic<std::int32_t>* holder = nullptr;
-    std::int32_t seen = kNoHolder;
-    for (const DeviceState& state : devices_) {
-      if (registry_ == nullptr || !state.wanted || state.holding || state.registry_device < 0) {
-        continue;
-      }
-      holder = &registry_->layout()->devices[state.registry_device].holder;
-      seen = holder->load();
-      break;
-    }
-    if (holder != nullptr && seen != kNoHolder) {
-      FutexWait(*holder, seen, kPassIntervalNs);
-    } else {
-      SleepNs(NextPassIn());
-    }
+    const std::uint32_t doorbell = layout.header.limiter_wake.load();
+    const std::uint64_t next = Pass(MonotonicNowNs());
+    Sleep(next, doorbell);
   }
   ReleaseAll();
 }
 
-std::uint64_t ComputeArbiter::NextPassIn() const {
-  // Passes are frequent only while a slot is contested or capped: a pod
-  // holding a device alone, or using none, needs little attention, and a
-  // limiter runs on every pod of the node.
-  bool holding = false;
-  for (const DeviceState& state : devices_) {
-    if (state.shared || (state.wanted && !state.holding)) return kPassIntervalNs;
-    holding = holding || state.holding;
+void ComputeArbiter::Sleep(std::uint64_t until, std::uint32_t doorbell_seen) {
+  const std::uint64_t now = MonotonicNowNs();
+  if (until <= now) return;
+  std::uint64_t timeout = until - now;
+  // Waiting for a device another pod holds: sleep on its holder's word, so
+  // the hand-over costs a wake-up, not a pass.
+  if (registry_ != nullptr) {
+    for (DeviceState& state : devices_) {
+      if (!state.active || state.registry_device < 0 || !state.policy.wanted() ||
+          state.policy.holding()) {
+        continue;
+      }
+      RegistryDevice& device = registry_->layout()->devices[state.registry_device];
+      FutexWait(device.changes, state.changes_seen,
+                static_cast<std::int64_t>(std::min(timeout, kDeviceWaitNs)));
+      return;
+    }
   }
-  return holding ? kSoloPassIntervalNs : kIdlePassIntervalNs;
+  FutexWait(region_.layout()->header.limiter_wake, doorbell_seen,
+            static_cast<std::int64_t>(timeout));
 }
 
-void ComputeArbiter::Pass(std::uint64_t now, std::uint64_t elapsed) {
+std::uint64_t ComputeArbiter::Pass(std::uint64_t now) {
   RegionLayout& layout = *region_.layout();
   bool capped = false;
   for (const DeviceGate& gate : layout.gates) {
-    const std::uint32_t cap = gate.compute_limit.load();
-    capped = capped || (cap > 0 && cap < 100);
+    capped = capped || EffectiveCap(gate, /*others_present=*/true) > 0;
   }
   // Nothing to arbitrate without neighbours or a cap: leave the pod ungated.
   const bool managed = registry_ != nullptr || capped;
   if (layout.header.compute_managed.exchange(managed ? 1 : 0) != (managed ? 1u : 0u)) {
     Log(LogLevel::kInfo, "compute arbitration %s", managed ? "on" : "off (no cap, no registry)");
-    for (DeviceGate& gate : layout.gates) {
+    for (int d = 0; d < kMaxDevices; ++d) {
+      DeviceGate& gate = layout.gates[d];
+      gate.inflight_launches.store(0);
+      gate.admission.store(static_cast<std::uint32_t>(GateAdmission::kGateOnly));
       gate.open.store(managed ? 0 : 1);
       FutexWakeAll(gate.open);
+      devices_[d] = DeviceState{};
+      devices_[d].policy = DevicePolicy(settings_.policy);
     }
-    for (DeviceState& state : devices_) state.holding = false;
   }
   if (registry_ != nullptr) {
     RegistryPod& entry = registry_->layout()->pods[pod_];
     entry.heartbeat_unix_ns.store(UnixNowNs());
     // The entry is ours while we hold its lock: what another pod wrote to its
     // state (hiding us from arbitration) lasts one pass at most.
-    if (entry.state.load(std::memory_order_relaxed) != 1) entry.state.store(1);
+    if (entry.state.load(std::memory_order_relaxed) != ActivePod()) entry.state.store(ActivePod());
   }
-  if (!managed) return;
+  if (!managed) return now + 5'000'000;
+
+  // Slots at or beyond the last active one need no scanning this pass.
+  int limit = 0;
+  for (int i = 0; i < kMaxProcesses; ++i) {
+    if (Active(layout.slots[i])) limit = i + 1;
+  }
+  slot_limit_ = limit;
+
+  std::uint64_t next = now + 5'000'000;
   for (int d = 0; d < kMaxDevices; ++d) {
-    // A device the pod wanted last pass gets one more, so that a pod that
-    // stopped using it withdraws its wish instead of leaving every other pod
-    // waiting for it.
-    if (devices_[d].holding || devices_[d].wanted || InUse(d)) {
-      PassDevice(d, devices_[d], now, elapsed);
+    DeviceState& state = devices_[d];
+    const PodView view = ViewPod(d);
+    if (!state.active && (view.launches != 0 || view.waiting)) state.active = true;
+    if (!state.active) continue;
+    if (state.next_pass_at > now && !view.waiting && state.policy.phase() != Phase::kDraining &&
+        !(state.policy.holding() && state.policy.wanted())) {
+      // Not due yet, and nothing urgent: a doorbell woke us for another device.
+      next = std::min(next, state.next_pass_at);
+      continue;
+    }
+    PassDevice(d, state, now);
+    next = std::min(next, state.next_pass_at);
+  }
+  return next;
+}
+
+ComputeArbiter::PodView ComputeArbiter::ViewPod(int device) const {
+  PodView v;
+  bool any_launched = false;
+  bool all_reported = true;
+  const RegionLayout& layout = *region_.layout();
+  for (int i = 0; i < slot_limit_; ++i) {
+    const ProcessSlot& slot = layout.slots[i];
+    if (!Active(slot)) continue;
+    const std::uint64_t launches = slot.launches[device].load(std::memory_order_relaxed);
+    v.launches += launches;
+    v.waiting = v.waiting || slot.waiting[device].load(std::memory_order_relaxed) != 0;
+    if (launches == 0) continue;
+    any_launched = true;
+    // Reports: the launch count first (acquire), then the time it goes with.
+    if (slot.idle_launches[device].load(std::memory_order_acquire) != launches) {
+      all_reported = false;
+    } else {
+      v.drained_at = std::max(v.drained_at, slot.idle_at_ns[device].load());
     }
   }
+  v.drained = any_launched && all_reported;
+  return v;
 }
 
-bool ComputeArbiter::InUse(int device) const {
-  for (const ProcessSlot& slot : region_.layout()->slots) {
-    if (Active(slot) && (slot.launches[device].load(std::memory_order_relaxed) != 0 ||
-                         slot.waiting[device].load(std::memory_order_relaxed) != 0)) {
-      return true;
+bool ComputeArbiter::DrainAcknowledged(int device, DeviceState& state, std::uint64_t now) {
+  // Every process that submitted since the drain began acknowledges it. One
+  // that exited or died never does (its work ended with it): once a drain
+  // takes longer than usual, the owners of the slots still awaited are
+  // checked, at most once a millisecond, and the gone passed over. Without
+  // that the pod would be charged for the wait until the next reap.
+  const RegionLayout& layout = *region_.layout();
+  const std::uint64_t epoch = state.drain_epoch;
+  for (int i = 0; i < slot_limit_; ++i) {
+    const ProcessSlot& slot = layout.slots[i];
+    // A mark beyond `epoch` is a launch tried after the request, which may
+    // have overwritten the mark of one made before it: drain those too.
+    if (state.gone[i] || !Active(slot) || slot.launched_epoch[device].load() < epoch ||
+        slot.drained_epoch[device].load() >= epoch) {
+      continue;
     }
-  }
-  return false;
-}
-
-bool ComputeArbiter::Waiting(int device) const {
-  for (const ProcessSlot& slot : region_.layout()->slots) {
-    if (Active(slot) && slot.waiting[device].load(std::memory_order_relaxed) != 0) return true;
-  }
-  return false;
-}
-
-std::uint64_t ComputeArbiter::Launches(int device) const {
-  std::uint64_t total = 0;
-  for (const ProcessSlot& slot : region_.layout()->slots) {
-    if (Active(slot)) total += slot.launches[device].load(std::memory_order_relaxed);
-  }
-  return total;
-}
-
-void ComputeArbiter::Neighbours(int registry_device, bool* wanted, bool* present,
-                                std::uint64_t* least_virtual_time) const {
-  *wanted = false;
-  *present = false;
-  *least_virtual_time = UINT64_MAX;
-  if (registry_ == nullptr || registry_device < 0) return;
-  const RegistryLayout& reg = *registry_->layout();
-  for (int p = 0; p < kRegistryPods; ++p) {
-    if (p == pod_ || reg.pods[p].state.load() != 1) continue;
-    const RegistryPodDevice& entry = reg.pods[p].devices[registry_device];
-    if (entry.present.load() == 0 || !PeerAlive(p)) continue;
-    *present = true;
-    if (entry.wants.load() != 0) {
-      *wanted = true;
-      *least_virtual_time = std::min(*least_virtual_time, entry.virtual_time.load());
+    if (now - state.owners_checked_at > kOwnerCheckNs) {
+      state.owners_checked_at = now;
+      if (!region_.SlotOwnerAlive(i)) {
+        state.gone[i] = true;
+        continue;
+      }
     }
+    return false;
   }
+  return true;
 }
 
-void ComputeArbiter::Publish(int device, const DeviceState& state, bool wants, int cap,
-                             int weight) {
-  if (registry_ == nullptr || state.registry_device < 0) return;
-  RegistryPodDevice& entry = registry_->layout()->pods[pod_].devices[state.registry_device];
-  entry.present.store(1);
-  entry.cap.store(static_cast<std::uint32_t>(cap));
-  entry.weight.store(static_cast<std::uint32_t>(weight));
-  entry.virtual_time.store(state.virtual_time);
-  entry.wants.store(wants ? 1 : 0);
-}
-
-void ComputeArbiter::PassDevice(int device, DeviceState& state, std::uint64_t now,
-                                std::uint64_t elapsed) {
-  RegionLayout& layout = *region_.layout();
-  DeviceGate& gate = layout.gates[device];
+std::uint32_t ComputeArbiter::EffectiveCap(const DeviceGate& gate, bool others_present) const {
   std::uint32_t cap = gate.compute_limit.load();
   if (cap >= 100) cap = 0;
-  const int weight = static_cast<int>(std::clamp<std::uint32_t>(gate.weight.load(), 1, 1000));
-  const bool capped = cap > 0;
-
-  // Launches of live processes only grow; a total that drops means a
-  // process was reaped, which is no sign of activity.
-  const std::uint64_t launches = Launches(device);
-  if (launches > state.last_launches || Waiting(device)) state.last_activity = now;
-  state.last_launches = launches;
-  const bool busy = state.last_activity != 0 && now - state.last_activity < kIdleNs;
-
-  // The cap's bucket: refilled at cap% of wall time, drained by the wall
-  // time the gate is open (and, at closing, by the drain).
-  if (capped) {
-    const double share = cap / 100.0;
-    const double most = std::max<double>(settings_.burst_ns * share, settings_.min_slot_ns);
-    state.tokens_ns = std::min(most, state.tokens_ns + elapsed * share);
-    if (state.holding) state.tokens_ns -= static_cast<double>(elapsed);
-  } else {
-    state.tokens_ns = 0;
+  switch (static_cast<CapPolicy>(region_.layout()->header.cap_policy.load())) {
+    case CapPolicy::kDisabled: return 0;
+    // HAMi's "default": the cap holds only while another pod shares the
+    // device. Without a registry that cannot be known, and the cap holds.
+    case CapPolicy::kShared: return registry_ == nullptr || others_present ? cap : 0;
+    case CapPolicy::kForce:
+    case CapPolicy::kAlways:
+    default: return cap;
   }
-  const double reopen = static_cast<double>(settings_.min_slot_ns);
-  const bool eligible =
-      busy && (!capped || (state.holding ? state.tokens_ns > 0 : state.tokens_ns >= reopen));
+}
 
-  if (registry_ != nullptr && state.registry_device < 0) {
-    const DeviceLedger& ledger = layout.devices[device];
-    if (ledger.uuid_state.load(std::memory_order_acquire) == 2) {
-      std::uint8_t uuid[16];
-      std::copy(std::begin(ledger.uuid), std::end(ledger.uuid), uuid);
-      state.registry_device = registry_->DeviceIndex(uuid);
-    }
-  }
-  bool others_want = false, others_present = false;
-  std::uint64_t least = 0;
-  Neighbours(state.registry_device, &others_want, &others_present, &least);
-  // Back from idling: start level with the others, neither ahead nor behind.
-  if (eligible && !state.wanted && others_want) {
-    state.virtual_time = std::max(state.virtual_time, least);
-  }
-  state.wanted = eligible;
-  Publish(device, state, eligible, static_cast<int>(cap), weight);
-
-  if (state.holding) {
-    if (others_want && state.contended_since == 0) state.contended_since = now;
-    // Device time shows while the slot lasts (a pod alone may hold its slot
-    // for hours): the open time while the pod is busy, the drain at closing.
-    if (busy) ChargeDeviceTime(device, state, elapsed);
-    const bool out_of_tokens = capped && state.tokens_ns <= 0;
-    const bool slot_over = others_want && now - state.slot_start >= settings_.slot_ns;
-    const bool idle = !busy && (others_want || capped);
-    state.shared = others_want || capped;
-    if (out_of_tokens || slot_over || idle) {
-      Close(device, state, weight);
-    } else {
-      gate.bounded.store(others_present || capped ? 1 : 0);
-    }
-  } else {
-    state.shared = others_want || capped;
-    if (eligible && TakeDevice(device, state)) Open(device, state, now, others_present || capped);
-  }
+void ComputeArbiter::ResolveRegistryDevice(int device, DeviceState& state) {
+  if (registry_ == nullptr || state.registry_device >= 0) return;
+  const DeviceLedger& ledger = region_.layout()->devices[device];
+  if (ledger.uuid_state.load(std::memory_order_acquire) != 2) return;
+  std::uint8_t uuid[16];
+  std::copy(std::begin(ledger.uuid), std::end(ledger.uuid), uuid);
+  state.registry_device = registry_->DeviceIndex(uuid);
 }
 
 bool ComputeArbiter::PeerAlive(int p) const {
   const std::uint64_t now = MonotonicNowNs();
-  if (now - peer_checked_at_[p] > 100'000'000) {
+  if (now - peer_checked_at_[p] > kPeerCheckNs) {
     peer_alive_[p] = registry_->PodAlive(p);
     peer_checked_at_[p] = now;
   }
   return peer_alive_[p];
 }
 
-bool ComputeArbiter::TakeDevice(int device, DeviceState& state) {
-  if (registry_ == nullptr || state.registry_device < 0) return true;
+void ComputeArbiter::ViewNode(DeviceState& state, PriorityClass mine, DeviceObservation& o) {
+  if (registry_ == nullptr || state.registry_device < 0) return;
   RegistryLayout& reg = *registry_->layout();
-  RegistryDevice& dev = reg.devices[state.registry_device];
-  std::int32_t holder = dev.holder.load();
-  if (holder == pod_) return true;
-  if (holder != kNoHolder) {
-    if (holder >= 0 && holder < kRegistryPods && PeerAlive(holder)) return false;
-    // The holder's limiter died holding the device.
-    dev.holder.compare_exchange_strong(holder, kNoHolder);
+  RegistryDevice& device = reg.devices[state.registry_device];
+  o.registry = true;
+  o.entry = pod_;
+  state.changes_seen = device.changes.load(std::memory_order_acquire);
+  std::uint32_t word = device.holder.load();
+  Holder holder = Holder::Decode(word);
+  if (!holder.none() && holder.pod != pod_ && !PeerAlive(holder.pod)) {
+    // The holder's limiter died holding the device: nobody holds it.
+    ChangeHolder(device, word, Holder{});
+    word = device.holder.load();
+    holder = Holder::Decode(word);
   }
-  // The wanting pod with the least virtual time goes next (ties: lower entry).
-  const std::uint64_t mine = state.virtual_time;
+  o.holder = holder;
+  o.holder_word = word;
+  o.virtual_clock = device.virtual_clock[static_cast<std::uint32_t>(mine)].load();
   for (int p = 0; p < kRegistryPods; ++p) {
-    if (p == pod_ || reg.pods[p].state.load() != 1) continue;
-    RegistryPodDevice& entry = reg.pods[p].devices[state.registry_device];
+    if (p == pod_ || reg.pods[p].state.load(std::memory_order_relaxed) != ActivePod()) continue;
+    const RegistryPodDevice& entry = reg.pods[p].devices[state.registry_device];
+    if (entry.present.load(std::memory_order_relaxed) == 0 || !PeerAlive(p)) continue;
+    const PriorityClass theirs = PriorityClassFromWord(entry.priority.load());
+    const std::uint64_t vt = entry.virtual_time.load();
+    o.others_present = true;
+    if (!Outranks(mine, theirs)) o.peers_present = true;
+    if (p == holder.pod) o.holder_virtual_time = vt;
     if (entry.wants.load() == 0) continue;
-    const std::uint64_t theirs = entry.virtual_time.load();
-    if (theirs < mine || (theirs == mine && p < pod_)) {
-      if (PeerAlive(p)) return false;
-      entry.wants.store(0);  // a dead pod's stale wish
+    const Candidate c{true, theirs, vt, p};
+    const Candidate& best = o.best_other;
+    if (!best.valid || Outranks(theirs, best.priority) ||
+        (theirs == best.priority && (vt < best.virtual_time ||
+                                     (vt == best.virtual_time && p < best.entry)))) {
+      o.best_other = c;
     }
   }
-  std::int32_t none = kNoHolder;
-  return dev.holder.compare_exchange_strong(none, pod_);
 }
 
-void ComputeArbiter::Open(int device, DeviceState& state, std::uint64_t now, bool bounded) {
-  DeviceGate& gate = region_.layout()->gates[device];
-  state.holding = true;
-  state.slot_start = now;
-  state.contended_since = 0;
-  gate.bounded.store(bounded ? 1 : 0);
-  gate.slots.fetch_add(1, std::memory_order_relaxed);
-  gate.open.store(1);
-  FutexWakeAll(gate.open);
-}
-
-void ComputeArbiter::Close(int device, DeviceState& state, int weight) {
+void ComputeArbiter::PassDevice(int device, DeviceState& state, std::uint64_t now) {
   RegionLayout& layout = *region_.layout();
   DeviceGate& gate = layout.gates[device];
-  gate.open.store(0);
-  const std::uint64_t epoch = gate.epoch.fetch_add(1) + 1;
-  layout.header.gate_closings.fetch_add(1);
-  FutexWakeAll(layout.header.gate_closings);
-  const std::uint64_t closed_at = MonotonicNowNs();
+  ResolveRegistryDevice(device, state);
 
-  // Every process that submitted in this slot drains before the slot ends.
-  // One that exited or died since never acknowledges (its work ended with
-  // it): once a drain takes longer than usual, the owners of the slots still
-  // awaited are checked, at most once a millisecond, and the gone passed
-  // over. Without that the pod would be charged for the wait until the next
-  // reap, after every exit of one of its processes.
-  bool gone[kMaxProcesses] = {};
-  std::uint64_t last_check = closed_at;
-  for (;;) {
-    int pending = -1;
-    for (int i = 0; i < kMaxProcesses && pending < 0; ++i) {
-      const ProcessSlot& slot = layout.slots[i];
-      // A mark beyond `epoch` is a launch tried after the closing, which may
-      // have overwritten the mark of one made before it: drain those too.
-      if (!gone[i] && Active(slot) && slot.launched_epoch[device].load() >= epoch &&
-          slot.drained_epoch[device].load() < epoch) {
-        pending = i;
-      }
-    }
-    if (pending < 0) break;
-    const std::uint64_t now = MonotonicNowNs();
-    if (now - last_check > kOwnerCheckNs) {
-      last_check = now;
-      if (!region_.SlotOwnerAlive(pending)) {
-        gone[pending] = true;
-        continue;
-      }
-    }
-    if (MonotonicNowNs() - closed_at > kDrainTimeoutNs) {
-      Log(LogLevel::kWarning, "device %d: a process did not drain within %llu ms", device,
-          static_cast<unsigned long long>(kDrainTimeoutNs / 1'000'000));
-      break;
-    }
-    SleepNs(20'000);
+  DeviceObservation o;
+  o.now = now;
+  const PodView view = ViewPod(device);
+  o.launches = view.launches;
+  o.waiting = view.waiting;
+  o.drained = view.drained;
+  o.drained_at = view.drained_at;
+  o.weight = std::clamp<std::uint32_t>(gate.weight.load(), 1, 1000);
+  o.priority = PriorityClassFromWord(gate.priority.load());
+  ViewNode(state, o.priority, o);
+  o.cap = EffectiveCap(gate, o.others_present);
+  if (state.policy.phase() == Phase::kDraining) {
+    o.drain_acknowledged = DrainAcknowledged(device, state, now);
   }
-  const std::uint64_t drained_at = MonotonicNowNs();
-  const std::uint64_t used = drained_at - state.slot_start;
-  ChargeDeviceTime(device, state, drained_at - closed_at);
-  if (gate.compute_limit.load() > 0 && gate.compute_limit.load() < 100) {
-    state.tokens_ns -= static_cast<double>(drained_at - closed_at);
+  Decision d = state.policy.Decide(o);
+  if (d.take || d.hand_over || d.lost || d.request_drain) {
+    Log(LogLevel::kDebug,
+        "t=%.3f device %d:%s%s%s%s vt %llu (holder %d vt %llu, next %d vt %llu), charged %.3f ms",
+        now / 1e6, device, d.take ? (d.takeover ? " take-over" : " take") : "",
+        d.hand_over ? " hand-over" : "", d.lost ? " lost" : "", d.request_drain ? " drain" : "",
+        static_cast<unsigned long long>(d.virtual_time), o.holder.pod,
+        static_cast<unsigned long long>(o.holder_virtual_time),
+        o.best_other.valid ? o.best_other.entry : -1,
+        static_cast<unsigned long long>(o.best_other.virtual_time), d.charge_ns / 1e6);
   }
-  Log(LogLevel::kDebug, "device %d: slot of %.2f ms (drain %.2f ms), tokens %.2f ms", device,
-      used / 1e6, (drained_at - closed_at) / 1e6, state.tokens_ns / 1e6);
-  const std::uint64_t contended =
-      state.contended_since == 0 ? 0 : drained_at - std::max(state.contended_since, state.slot_start);
-  state.virtual_time += contended * kVirtualTimeScale / static_cast<std::uint64_t>(weight);
-  state.holding = false;
-  state.contended_since = 0;
-  if (registry_ != nullptr && state.registry_device >= 0) {
-    RegistryLayout& reg = *registry_->layout();
-    RegistryPodDevice& entry = reg.pods[pod_].devices[state.registry_device];
-    entry.virtual_time.store(state.virtual_time);
-    std::int32_t me = pod_;
-    RegistryDevice& dev = reg.devices[state.registry_device];
-    if (dev.holder.compare_exchange_strong(me, kNoHolder)) dev.handoffs.fetch_add(1);
-    // Wake the limiters waiting for the device (ComputeArbiter::Run).
-    FutexWakeAll(dev.holder);
+  Apply(device, state, o, d);
+  state.next_pass_at = d.next_pass_at;
+}
+
+void ComputeArbiter::Apply(int device, DeviceState& state, const DeviceObservation& o,
+                           Decision& d) {
+  RegionLayout& layout = *region_.layout();
+  DeviceGate& gate = layout.gates[device];
+  RegistryDevice* shared =
+      o.registry ? &registry_->layout()->devices[state.registry_device] : nullptr;
+  RegistryPodDevice* entry =
+      o.registry ? &registry_->layout()->pods[pod_].devices[state.registry_device] : nullptr;
+
+  if (d.take && shared != nullptr) {
+    if (ChangeHolder(*shared, o.holder_word, Holder{pod_, o.priority})) {
+      if (d.takeover) {
+        shared->takeovers.fetch_add(1, std::memory_order_relaxed);
+        entry->takeovers.fetch_add(1, std::memory_order_relaxed);
+      }
+    } else {
+      state.policy.TakeFailed();
+      d.open = d.admission == GateAdmission::kTakeover && d.open;
+      d.track_idle = false;
+    }
+  }
+  if (d.hand_over && shared != nullptr) HandOver(state, o);
+  if (d.lost) {
+    gate.preempted.fetch_add(1, std::memory_order_relaxed);
+    if (entry != nullptr) entry->preempted.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // The gate: admission rule and registry index before the gate opens, so a
+  // process that finds it open also finds how to use it.
+  gate.registry_device.store(o.registry ? state.registry_device : -1);
+  gate.admission.store(static_cast<std::uint32_t>(d.admission));
+  gate.inflight_launches.store(d.inflight_launches);
+  gate.launch_ns.store(d.launch_ns, std::memory_order_relaxed);
+  const bool tracking = gate.track_idle.exchange(d.track_idle ? 1 : 0) != 0;
+  if (d.request_drain) {
+    gate.open.store(d.open ? 1 : 0);
+    state.drain_epoch = gate.epoch.fetch_add(1) + 1;
+    state.gone.reset();
+    state.owners_checked_at = o.now;
+    NudgeDrainers();
+  } else if (d.track_idle && !tracking) {
+    NudgeDrainers();  // start reporting now, not at the drainer's next idle wake-up
+  }
+  const bool was_open = gate.open.exchange(d.open ? 1 : 0) != 0;
+  if (d.open && !was_open) {
+    if (state.policy.holding()) gate.slots.fetch_add(1, std::memory_order_relaxed);
+    FutexWakeAll(gate.open);
+  }
+
+  if (d.charge_ns != 0) {
+    gate.device_time_ns.fetch_add(d.charge_ns, std::memory_order_relaxed);
+    if (entry != nullptr) entry->device_time_ns.fetch_add(d.charge_ns, std::memory_order_relaxed);
+  }
+  if (entry != nullptr) {
+    entry->present.store(1);
+    entry->cap.store(o.cap);
+    entry->weight.store(o.weight);
+    entry->priority.store(static_cast<std::uint32_t>(o.priority));
+    entry->virtual_time.store(d.virtual_time);
+    entry->wants.store(d.wants ? 1 : 0);
+    AdvanceClock(state, o.priority, d, o);
   }
 }
 
-void ComputeArbiter::ChargeDeviceTime(int device, const DeviceState& state, std::uint64_t ns) {
-  region_.layout()->gates[device].device_time_ns.fetch_add(ns, std::memory_order_relaxed);
-  if (registry_ != nullptr && state.registry_device >= 0) {
-    registry_->layout()->pods[pod_].devices[state.registry_device].device_time_ns.fetch_add(
-        ns, std::memory_order_relaxed);
+void ComputeArbiter::HandOver(DeviceState& state, const DeviceObservation& o) {
+  RegistryDevice& shared = registry_->layout()->devices[state.registry_device];
+  const std::uint32_t word = shared.holder.load();
+  if (Holder::Decode(word).pod != pod_) return;  // taken over meanwhile
+  Holder next;
+  if (o.best_other.valid && PeerAlive(o.best_other.entry)) {
+    next = Holder{o.best_other.entry, o.best_other.priority};
   }
+  if (ChangeHolder(shared, word, next)) shared.handoffs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ComputeArbiter::AdvanceClock(DeviceState& state, PriorityClass mine, const Decision& d,
+                                  const DeviceObservation& o) {
+  // The class's clock follows the least virtual time among the class's pods
+  // that use or want the device, and never goes back.
+  if (!d.wants && !state.policy.holding()) return;
+  std::uint64_t least = d.virtual_time;
+  if (o.best_other.valid && o.best_other.priority == mine) {
+    least = std::min(least, o.best_other.virtual_time);
+  }
+  std::atomic<std::uint64_t>& clock =
+      registry_->layout()->devices[state.registry_device].virtual_clock[static_cast<std::uint32_t>(mine)];
+  std::uint64_t seen = clock.load();
+  while (seen < least && !clock.compare_exchange_weak(seen, least)) {
+  }
+}
+
+void ComputeArbiter::NudgeDrainers() {
+  RegionHeader& header = region_.layout()->header;
+  header.gate_closings.fetch_add(1);
+  FutexWakeAll(header.gate_closings);
 }
 
 void ComputeArbiter::ReleaseAll() {
@@ -378,13 +403,16 @@ void ComputeArbiter::ReleaseAll() {
   layout.header.compute_managed.store(0);
   for (int d = 0; d < kMaxDevices; ++d) {
     if (registry_ != nullptr && devices_[d].registry_device >= 0) {
-      std::int32_t me = pod_;
-      registry_->layout()->devices[devices_[d].registry_device].holder.compare_exchange_strong(
-          me, kNoHolder);
+      RegistryDevice& shared = registry_->layout()->devices[devices_[d].registry_device];
+      const std::uint32_t word = shared.holder.load();
+      if (Holder::Decode(word).pod == pod_) ChangeHolder(shared, word, Holder{});
     }
-    devices_[d].holding = false;
-    layout.gates[d].open.store(1);
-    FutexWakeAll(layout.gates[d].open);
+    DeviceGate& gate = layout.gates[d];
+    gate.admission.store(static_cast<std::uint32_t>(GateAdmission::kGateOnly));
+    gate.inflight_launches.store(0);
+    gate.track_idle.store(0);
+    gate.open.store(1);
+    FutexWakeAll(gate.open);
   }
 }
 

@@ -1,43 +1,44 @@
-// ComputeArbiter: decides when the pod may submit work to each device.
+// ComputeArbiter: drives the pod's compute gates (docs/DESIGN.md, "Compute
+// sharing").
 //
-// It runs on its own thread in the pod's limiter, a pass every
-// kPassInterval, and drives the pod's gates (DeviceGate in the pod region):
+// It runs on its own thread in the pod's limiter. Each pass it observes, per
+// device the pod uses, the pod's processes (launches, waiting threads, drain
+// acknowledgements and idle reports in the pod region) and the node (the
+// registry: who holds the device, who else wants it), asks the device's
+// DevicePolicy (compute_policy.h) what to do, and carries that out: opens or
+// closes the gate, asks for drains, takes the device or hands it on,
+// publishes the pod's standing, charges device time. Nothing here blocks: a
+// drain is a state that later passes check, so one slow process never stalls
+// the pod's other devices.
 //
-// - Device time is handed out in slots. At most one pod of the node holds a
-//   device at a time (NodeRegistry's holder), so the device time a pod is
-//   charged is exactly its own: from opening its gate until its work has
-//   drained after closing it (each process's drainer acknowledges).
-// - A hard cap is a token bucket of device time, refilled at cap% of wall
-//   time: the gate closes when the tokens run out and reopens once a minimum
-//   slot's worth has come back.
-// - Among pods that want a device, the one with the least virtual time
-//   (device time / weight) goes next, so contended time splits by weight. A
-//   pod that comes back from idling starts at the least virtual time of the
-//   others, so it neither banks credit nor starves.
-// - A pod alone on a device, without a cap, keeps it open for as long as no
-//   other pod wants it: no gate, no bounding, native speed. It gives the
-//   device up at the end of its slot once another pod wants it, or as soon
-//   as it idles.
+// Between passes it sleeps on the pod's doorbell (RegionHeader::
+// limiter_wake, rung by processes when a thread starts waiting or a drain is
+// acknowledged), or, while it waits for a device another pod holds, on that
+// device's registry word, so hand-overs cost a wake-up, not a pass interval.
 //
-// Without a registry (no VSLICE_REGISTRY / NPU_GLOBAL_SHM_PATH) the pod
-// arbitrates alone: only its cap applies.
+// Without a registry the pod arbitrates alone: only its cap applies.
 #ifndef VSLICE_LIMITER_COMPUTE_ARBITER_H_
 #define VSLICE_LIMITER_COMPUTE_ARBITER_H_
 
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 
 #include "core/node_registry.h"
 #include "core/pod_region.h"
+#include "core/priority_class.h"
+#include "limiter/compute_policy.h"
 
 namespace vslice::limiter {
 
 struct ArbiterSettings {
+  // The pod's settings, written into a region that has none yet (a region
+  // that has them keeps them: a restarted limiter, or `vslice set`).
   int compute_limit = 0;  // percent; 0 = none
   int weight = 1;
-  std::uint64_t slot_ns = 50'000'000;      // a contended slot
-  std::uint64_t min_slot_ns = 10'000'000;  // a capped pod reopens with this much
-  std::uint64_t burst_ns = 100'000'000;    // a cap's bucket holds cap% of this
+  PriorityClass priority = kDefaultPriorityClass;
+  CapPolicy cap_policy = CapPolicy::kAlways;
+  PolicySettings policy;
 };
 
 class ComputeArbiter {
@@ -53,39 +54,43 @@ class ComputeArbiter {
 
  private:
   struct DeviceState {
-    bool holding = false;
-    bool wanted = false;            // the pod wanted the device last pass
-    bool shared = false;            // contested or capped: frequent passes
-    std::uint64_t slot_start = 0;   // when the gate opened
-    // When another pod first wanted the device during this slot (0: nobody
-    // did). Only contended time counts towards virtual time: running alone
-    // on an otherwise idle device costs a pod nothing in the next contest.
-    std::uint64_t contended_since = 0;
-    std::uint64_t last_launches = 0;
-    std::uint64_t last_activity = 0;  // last pass that saw launches or waiters
-    double tokens_ns = 0;             // cap bucket
-    std::uint64_t virtual_time = 0;
+    DevicePolicy policy;
     int registry_device = -1;
+    bool active = false;          // the pod uses (or used) the device
+    std::uint64_t next_pass_at = 0;
+    // The registry word to sleep on while waiting for the device.
+    std::uint32_t changes_seen = 0;
+    // The drain in progress: its epoch, and the slots passed over because
+    // their process is gone (it never acknowledges).
+    std::uint64_t drain_epoch = 0;
+    std::uint64_t owners_checked_at = 0;
+    std::bitset<kMaxProcesses> gone;
   };
 
-  void Pass(std::uint64_t now, std::uint64_t elapsed);
-  // How long to sleep before the next pass.
-  std::uint64_t NextPassIn() const;
-  void PassDevice(int device, DeviceState& state, std::uint64_t now, std::uint64_t elapsed);
-  bool InUse(int device) const;
-  // Whether a live process of the pod has a thread waiting at `device`'s gate.
-  bool Waiting(int device) const;
-  std::uint64_t Launches(int device) const;
-  // Other pods wanting (wants) or merely present on the registry device.
-  void Neighbours(int registry_device, bool* wanted, bool* present,
-                  std::uint64_t* least_virtual_time) const;
-  bool TakeDevice(int device, DeviceState& state);
-  // Whether pod entry `p`'s limiter lives, checked at most every 100 ms.
+  // The pod's processes on one device, as this pass sees them.
+  struct PodView {
+    std::uint64_t launches = 0;
+    bool waiting = false;
+    bool drained = false;
+    std::uint64_t drained_at = 0;
+  };
+
+  // Returns the earliest time a device wants its next pass.
+  std::uint64_t Pass(std::uint64_t now);
+  void PassDevice(int device, DeviceState& state, std::uint64_t now);
+  PodView ViewPod(int device) const;
+  bool DrainAcknowledged(int device, DeviceState& state, std::uint64_t now);
+  // The node's side of the observation (holder, neighbours, clocks).
+  void ViewNode(DeviceState& state, PriorityClass mine, DeviceObservation& o);
+  std::uint32_t EffectiveCap(const DeviceGate& gate, bool others_present) const;
+  void Apply(int device, DeviceState& state, const DeviceObservation& o, Decision& d);
+  void HandOver(DeviceState& state, const DeviceObservation& o);
+  void AdvanceClock(DeviceState& state, PriorityClass mine, const Decision& d,
+                    const DeviceObservation& o);
+  void ResolveRegistryDevice(int device, DeviceState& state);
   bool PeerAlive(int p) const;
-  void Open(int device, DeviceState& state, std::uint64_t now, bool bounded);
-  void Close(int device, DeviceState& state, int weight);
-  void ChargeDeviceTime(int device, const DeviceState& state, std::uint64_t ns);
-  void Publish(int device, const DeviceState& state, bool wants, int cap, int weight);
+  void NudgeDrainers();
+  void Sleep(std::uint64_t until, std::uint32_t doorbell_seen);
   void ReleaseAll();
 
   PodRegion& region_;
@@ -93,6 +98,7 @@ class ComputeArbiter {
   int pod_;
   ArbiterSettings settings_;
   DeviceState devices_[kMaxDevices];
+  int slot_limit_ = kMaxProcesses;  // slots at or beyond this index are free
   mutable std::uint64_t peer_checked_at_[kRegistryPods] = {};
   mutable bool peer_alive_[kRegistryPods] = {};
 };

@@ -51,6 +51,16 @@ int SleepUntil(std::uint64_t deadline_ns, const sigset_t& signals) {
   }
 }
 
+CapPolicy CapPolicyOf(UtilizationPolicy policy) {
+  switch (policy) {
+    case UtilizationPolicy::kDefault: return CapPolicy::kShared;
+    case UtilizationPolicy::kForce: return CapPolicy::kForce;
+    case UtilizationPolicy::kDisable: return CapPolicy::kDisabled;
+    case UtilizationPolicy::kUnset: break;
+  }
+  return CapPolicy::kAlways;
+}
+
 int Main(int argc, char** argv) {
   LimiterArgs args = ParseLimiterArgs(argc, argv);
   if (!args.ok) {
@@ -170,6 +180,11 @@ int Main(int argc, char** argv) {
   ArbiterSettings settings;
   settings.compute_limit = env.compute_limit;
   settings.weight = env.weight;
+  settings.priority = env.priority;
+  settings.cap_policy = CapPolicyOf(env.utilization_policy);
+  settings.policy.inflight_ns = static_cast<std::uint64_t>(env.inflight_us) * 1'000;
+  settings.policy.hold_ns = static_cast<std::uint64_t>(env.hold_us) * 1'000;
+  settings.policy.slot_ns = static_cast<std::uint64_t>(env.slot_ms) * 1'000'000;
   ComputeArbiter arbiter(limiter.region(), pod >= 0 ? &registry : nullptr, pod, settings);
   std::atomic<bool> stop_arbiter{false};
   std::thread arbiter_thread([&] { arbiter.Run(stop_arbiter); });

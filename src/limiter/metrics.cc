@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/layout_checks.h"
 #include "core/listed_devices.h"
+#include "core/priority_class.h"
 
 #include <time.h>
 
@@ -261,6 +262,31 @@ std::string MetricsCollector::Exposition() {
       if (!devices[d].listed) continue;
       const std::uint32_t weight = layout_.gates[d].weight.load();
       f.Sample(labels(d), Number(weight == 0 ? 1 : weight));
+    }
+  }
+  {
+    Family f(&out, "vslice_compute_priority_class", "gauge",
+             "The pod's priority class on the device: 0 high, 1 normal, 2 best-effort.");
+    for (int d = 0; d < kMaxDevices; ++d) {
+      if (!devices[d].listed) continue;
+      f.Sample(labels(d), Number(static_cast<std::uint32_t>(
+                              PriorityClassFromWord(layout_.gates[d].priority.load()))));
+    }
+  }
+  {
+    Family f(&out, "vslice_compute_preempted_total", "counter",
+             "Times another pod took the device over while this pod held it.");
+    for (int d = 0; d < kMaxDevices; ++d) {
+      if (devices[d].listed) f.Sample(labels(d), Number(layout_.gates[d].preempted.load()));
+    }
+  }
+  {
+    Family f(&out, "vslice_compute_inflight_launches", "gauge",
+             "Launches each process of the pod may keep unfinished on the device (0: no bound).");
+    for (int d = 0; d < kMaxDevices; ++d) {
+      if (devices[d].listed) {
+        f.Sample(labels(d), Number(layout_.gates[d].inflight_launches.load()));
+      }
     }
   }
   {

@@ -97,7 +97,7 @@ std::vector<BadFile> BadFiles() {
       {"Oversized", [](std::string v) { return v + std::string(4096, '\0'); }},
       {"WrongVersion",
        [](std::string v) {
-         Poke<std::uint32_t>(v, 8, 2);
+         Poke<std::uint32_t>(v, 8, 99);  // a version this vslice does not read
          return v;
        }},
       {"WrongMagic",

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/admission.h"
 #include "core/clock.h"
 #include "core/layout_checks.h"
 #include "core/node_registry.h"
@@ -47,8 +48,12 @@ void CheckValues(const vslice::RegistryLayout& layout) {
     return;
   }
   for (const vslice::RegistryDevice& d : layout.devices) {
-    if (d.state.load() == 2 && (d.holder.load() < -1 || d.holder.load() >= vslice::kRegistryPods)) {
-      Fail(kTarget, "a holder out of range passed the values check");
+    const std::uint32_t word = d.holder.load();
+    const std::uint32_t entry = word & 0xffffu;
+    const bool holder_word =
+        word == 0 || (entry >= 1 && entry <= vslice::kRegistryPods && (word >> 16) < 3);
+    if (d.state.load() == 2 && !holder_word) {
+      Fail(kTarget, "a holder word out of range passed the values check");
     }
   }
   for (const vslice::RegistryPod& p : layout.pods) {
@@ -61,7 +66,8 @@ void CheckValues(const vslice::RegistryLayout& layout) {
       }
     }
     for (const vslice::RegistryPodDevice& e : p.devices) {
-      if (e.weight.load() > 1000 || e.cap.load() > 100 || e.wants.load() > 1) {
+      if (e.weight.load() > 1000 || e.cap.load() > 100 || e.wants.load() > 1 ||
+          e.priority.load() > 2) {
         Fail(kTarget, "a pod's setting out of range passed the values check");
       }
     }
@@ -119,7 +125,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (entry >= 0) {
     registry.Leave(entry);
     for (const vslice::RegistryDevice& d : registry.layout()->devices) {
-      if (d.holder.load() == entry) Fail(kTarget, "a left entry still holds a device");
+      if (vslice::Holder::Decode(d.holder.load()).pod == entry) {
+        Fail(kTarget, "a left entry still holds a device");
+      }
     }
   }
   CheckValues(*registry.layout());

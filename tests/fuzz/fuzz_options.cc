@@ -45,6 +45,11 @@ std::vector<std::string> Names() {
     names.push_back("VSLICE_MEMORY_LIMIT_" + std::to_string(i));
     names.push_back("CUDA_DEVICE_MEMORY_LIMIT_" + std::to_string(i));
   }
+  // Added later: at the end, so the seeds' selectors keep their meaning.
+  for (const char* name : {"VSLICE_PRIORITY", "VSLICE_INFLIGHT_US", "VSLICE_HOLD_US",
+                           "VSLICE_SLOT_MS"}) {
+    names.push_back(name);
+  }
   return names;
 }
 

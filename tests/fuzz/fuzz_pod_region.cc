@@ -57,7 +57,8 @@ void CheckValues(const vslice::RegionLayout& layout) {
   }
   for (int d = 0; d < vslice::kMaxDevices; ++d) {
     const vslice::DeviceGate& gate = layout.gates[d];
-    if (gate.weight.load() > 1000 || gate.compute_limit.load() > 100 || gate.open.load() > 1) {
+    if (gate.weight.load() > 1000 || gate.compute_limit.load() > 100 || gate.open.load() > 1 ||
+        gate.priority.load() > 2) {
       Fail(kTarget, "a gate setting out of range passed the values check");
     }
     if (layout.devices[d].peak.load() >= vslice::kLedgerFrozen) {

@@ -38,6 +38,7 @@ NAMES = ["VSLICE_DISABLE", "CUDA_DISABLE_CONTROL", "VSLICE_MEMORY_LIMIT",
          "VSLICE_LIMITER", "VSLICE_AUTO_LIMITER", "VSLICE_POD_DIR"]
 for d in range(17):
     NAMES += ["VSLICE_MEMORY_LIMIT_%d" % d, "CUDA_DEVICE_MEMORY_LIMIT_%d" % d]
+NAMES += ["VSLICE_PRIORITY", "VSLICE_INFLIGHT_US", "VSLICE_HOLD_US", "VSLICE_SLOT_MS"]
 
 
 def record(name, value):
@@ -53,6 +54,9 @@ write("fuzz_options", "paths", record("VSLICE_REGION", b"relative/path") +
       record("VSLICE_REGISTRY", b"/" + b"a" * 600) + record("VSLICE_LIMITER", b""))
 write("fuzz_options", "ascend", record("NPU_MEM_QUOTA", b"4096") + record("NPU_PRIORITY", b"20") +
       record("NPU_GLOBAL_SHM_PATH", b"/hami-shared-region/global_registry"))
+write("fuzz_options", "classes", record("VSLICE_PRIORITY", b"Best-Effort") +
+      record("CUDA_TASK_PRIORITY", b"0") + record("VSLICE_INFLIGHT_US", b"49") +
+      record("VSLICE_HOLD_US", b"100001") + record("VSLICE_SLOT_MS", b"\xff5"))
 write("fuzz_options", "bytes", record("VSLICE_MEMORY_LIMIT_15", b"1g\x01\x7f\"\\\xff") +
       record("CUDA_TASK_PRIORITY", b"1") + record("VSLICE_AUTO_LIMITER", b"maybe") +
       record("VSLICE_DISABLE", b"yes"))
@@ -67,7 +71,7 @@ NO_PATCH = patch(0, b"")
 REGION_DEVICES, REGION_SLOTS = 256, 256 + 16 * 128 * 2
 write("fuzz_pod_region", "garbage", b"\x00" + b"not a region at all")
 write("fuzz_pod_region", "magic-only", b"\x00" + struct.pack("<QI", 0x31524543494C5356, 1))
-write("fuzz_pod_region", "wrong-version", b"\x01" + patch(8, struct.pack("<I", 2)))
+write("fuzz_pod_region", "wrong-version", b"\x01" + patch(8, struct.pack("<I", 1)))
 write("fuzz_pod_region", "frozen-ledger", b"\x01" +
       patch(REGION_DEVICES, struct.pack("<Q", (1 << 63) | 12345)) + NO_PATCH * 15 +
       b"\xff" * 8 * 16 + b"\x00" + b"\x00" * 8 + b"\x00\x00")
@@ -84,13 +88,13 @@ write("fuzz_pod_region", "truncated", b"\x02" + NO_PATCH * 16 + struct.pack(">Q"
 write("fuzz_pod_region", "huge-charge", b"\x03" + b"\xff" * 8 * 16 + NO_PATCH * 16 +
       b"\x00" + b"\xff" * 8 + b"\x00" + b"\x00")
 
-REGISTRY_DEVICES, REGISTRY_PODS = 256, 256 + 64 * 64
+REGISTRY_DEVICES, REGISTRY_PODS = 256, 256 + 64 * 128
 write("fuzz_node_registry", "garbage", b"\x00" + b"not a registry")
 write("fuzz_node_registry", "wrong-version", b"\x01" + patch(8, struct.pack("<I", 9)))
 write("fuzz_node_registry", "holders", b"\x01" +
       patch(REGISTRY_DEVICES, struct.pack("<I", 2) + b"vsliceSIMdev\x00\x00\x00\x00" +
-            struct.pack("<i", 0x7fffffff)) +
-      patch(REGISTRY_DEVICES + 64 + 20, struct.pack("<i", -5)))
+            struct.pack("<I", 0x7fffffff)) +
+      patch(REGISTRY_DEVICES + 128 + 20, struct.pack("<I", (9 << 16) | 300)))
 write("fuzz_node_registry", "pods", b"\x01" +
       patch(REGISTRY_PODS, struct.pack("<Ii", 1, 4242) + b"\x00" * 8 + b"n" * 48) +
       patch(REGISTRY_PODS + 64, struct.pack("<IIQQ", 1, 0, (1 << 64) - 1, 7)))

@@ -22,7 +22,10 @@ case "$seconds" in ''|*[!0-9]*) echo "VSLICE_FUZZ_SECONDS=$seconds is not a numb
 mkdir -p "$work/corpus"
 rm -f "$work"/crash-* "$work"/timeout-* "$work"/leak-*
 cd "$work"
-common=(-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/" -print_final_stats=1)
+# libFuzzer's own failure status is 77 by default, which ctest would read
+# as "skipped": a crash must fail the test.
+common=(-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/" -print_final_stats=1
+        -error_exitcode=1 -timeout_exitcode=1)
 if [ "$seconds" -eq 0 ]; then
   # The corpus only: every seed, and everything a previous run found.
   "$fuzzer" "${common[@]}" -runs=0 "$work/corpus" "$seeds" 2>&1 | tail -n 20

@@ -16,56 +16,13 @@
 #include <gtest/gtest.h>
 
 #include "core/pod_region.h"
+#include "compute_pod.h"
 #include "process_harness.h"
 
 namespace vslice::testing {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string Probe() { return BinDir() + "/vslice_probe"; }
-std::string Limiter() { return BinDir() + "/vslice-limiter"; }
-
-// One pod: its region in the scratch folder, its limiter, its environment.
-class Pod {
- public:
-  Pod(const Scratch& scratch, const std::string& name, std::map<std::string, std::string> extra,
-      bool registry = true)
-      : env_(PodEnvironment(scratch)) {
-    env_["VSLICE_REGION"] = scratch.File(name + ".region");
-    // All pods share one simulated device.
-    env_["VSLICE_SIM_STATE"] = scratch.File("sim.state");
-    if (registry) env_["VSLICE_REGISTRY"] = scratch.File("node.registry");
-    for (auto& [k, v] : extra) env_[k] = v;
-  }
-  void StartLimiter() {
-    limiter_ = std::make_unique<Background>(
-        std::vector<std::string>{Limiter(), "--region", env_["VSLICE_REGION"]}, env_);
-    // Give it time to create the region and its first pass.
-    std::this_thread::sleep_for(milliseconds(300));
-  }
-  void KillLimiter(int signal) {
-    limiter_->Kill(signal);
-    limiter_->Wait();
-    limiter_.reset();
-  }
-  std::unique_ptr<Background> Spin(int ms) {
-    return std::make_unique<Background>(
-        std::vector<std::string>{Probe(), "spin:" + std::to_string(ms)}, env_);
-  }
-  std::map<std::string, std::string>& env() { return env_; }
-  const std::string& region() { return env_["VSLICE_REGION"]; }
-
- private:
-  std::map<std::string, std::string> env_;
-  std::unique_ptr<Background> limiter_;
-};
-
-// Kernels per second on the simulated device with nothing in the way.
-double NativeRate(const Scratch& scratch) {
-  Pod pod(scratch, "native", {}, /*registry=*/false);
-  return SpinRate(pod.Spin(1500)->Wait());
-}
 
 class CapTest : public ::testing::TestWithParam<int> {};
 

@@ -49,6 +49,11 @@
 //                     "fork child alloc -> R info -> R free -> R sync -> R", then the
 //                     parent prints "fork MODE child exit=S".
 //   launch:N          launch N kernels without waiting for them: "launch kernels=N failures=F".
+//   requests:COUNT:KERNELS:PERIOD_MS
+//                     COUNT requests, one every PERIOD_MS ms: KERNELS kernels, then
+//                     cuCtxSynchronize; the latency of each is from its first launch
+//                     to the end of the synchronize: "requests n=N p50_us=A p99_us=B
+//                     max_us=C".
 //   sync              cuCtxSynchronize: "sync -> R".
 //   ctx_threads:THREADS:ITERATIONS
 //                     each thread creates a context, allocates in it, launches a kernel
@@ -65,6 +70,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -780,6 +786,37 @@ int main(int argc, char** argv) {
         if (launched != CUDA_SUCCESS) ++failures;
       }
       std::printf("launch kernels=%ld failures=%ld\n", n, failures);
+    } else if (verb == "requests") {
+      const auto parts = SplitColons(rest);
+      CUfunction kernel = ProbeKernel();
+      if (parts.size() != 3 || kernel == nullptr) {
+        std::fprintf(stderr, "probe: bad step %s (or no kernel)\n", step.c_str());
+        return 1;
+      }
+      const long count = std::atol(parts[0].c_str());
+      const long kernels = std::atol(parts[1].c_str());
+      const auto period = std::chrono::milliseconds(std::atol(parts[2].c_str()));
+      std::vector<long long> latencies;
+      auto next = std::chrono::steady_clock::now();
+      for (long r = 0; r < count; ++r) {
+        std::this_thread::sleep_until(next);
+        next += period;
+        const auto start = std::chrono::steady_clock::now();
+        for (long k = 0; k < kernels; ++k) LaunchSpin(kernel);
+        cuCtxSynchronize();
+        latencies.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - start)
+                                .count());
+      }
+      std::sort(latencies.begin(), latencies.end());
+      auto at = [&](double q) {
+        return latencies.empty() ? 0LL
+                                 : latencies[std::min(latencies.size() - 1,
+                                                      static_cast<size_t>(q * latencies.size()))];
+      };
+      std::printf("requests n=%zu p50_us=%lld p99_us=%lld max_us=%lld\n", latencies.size(),
+                  at(0.50), at(0.99), latencies.empty() ? 0LL : latencies.back());
+      std::fflush(stdout);
     } else if (verb == "sync") {
       std::printf("sync -> %d\n", cuCtxSynchronize());
     } else if (verb == "ctx_threads") {

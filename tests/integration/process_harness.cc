@@ -249,4 +249,18 @@ double SpinRate(const ProcessResult& r) {
   return kernels / (us / 1e6);
 }
 
+RequestLatency Latencies(const ProcessResult& r) {
+  const auto lines = LinesStartingWith(r.out, "requests n=");
+  if (lines.size() != 1) {
+    ADD_FAILURE() << "no requests result: " << r.out << r.err;
+    return {};
+  }
+  const std::string& line = lines[0];
+  auto field = [&](const std::string& name) {
+    const auto at = line.find(name + "=");
+    return at == std::string::npos ? -1.0 : std::stod(line.substr(at + name.size() + 1)) / 1000.0;
+  };
+  return RequestLatency{field("p50_us"), field("p99_us"), field("max_us")};
+}
+
 }  // namespace vslice::testing

@@ -73,6 +73,15 @@ std::vector<std::string> LinesStartingWith(const std::string& text, const std::s
 // saying so, when there is not exactly one.
 double SpinRate(const ProcessResult& r);
 
+// Request latencies in milliseconds from the one "requests n=N p50_us=..."
+// line of a probe's requests step; all -1, and a test failure, without one.
+struct RequestLatency {
+  double p50_ms = -1;
+  double p99_ms = -1;
+  double max_ms = -1;
+};
+RequestLatency Latencies(const ProcessResult& r);
+
 }  // namespace vslice::testing
 
 #endif  // VSLICE_TESTS_INTEGRATION_PROCESS_HARNESS_H_

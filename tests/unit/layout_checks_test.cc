@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/admission.h"
 #include "core/clock.h"
 
 namespace vslice {
@@ -41,6 +42,10 @@ TEST_F(RegionChecksTest, WhatTheWritersWritePasses) {
   r.gates[0].weight.store(1000);
   r.gates[0].compute_limit.store(100);
   r.gates[0].device_time_ns.store(kHourNs);  // held the device all along
+  r.gates[0].priority.store(static_cast<std::uint32_t>(PriorityClass::kBestEffort));
+  r.gates[0].registry_device.store(-1);
+  r.gates[0].inflight_launches.store(4096);
+  r.header.registry_pod.store(255);
   r.slots[7].state.store(1);
   r.slots[7].pid.store(0);  // being given up
   r.slots[7].started_unix_ns.store(now_);
@@ -99,7 +104,6 @@ class RegistryChecksTest : public ::testing::Test {
  protected:
   void SetUp() override {
     registry_->header.created_unix_ns.store(now_ - kHourNs);
-    for (RegistryDevice& d : registry_->devices) d.holder.store(kNoHolder);
   }
   std::string Check() {
     char error[256] = {};
@@ -113,7 +117,7 @@ class RegistryChecksTest : public ::testing::Test {
 TEST_F(RegistryChecksTest, ActivePodsAndKnownDevicesAreChecked) {
   RegistryLayout& g = *registry_;
   g.devices[1].state.store(2);
-  g.devices[1].holder.store(3);
+  g.devices[1].holder.store(Holder{3, PriorityClass::kHigh}.Encode());
   g.pods[3].state.store(1);
   g.pods[3].limiter_pid.store(4242);
   std::snprintf(g.pods[3].name, sizeof g.pods[3].name, "svc");
@@ -121,9 +125,16 @@ TEST_F(RegistryChecksTest, ActivePodsAndKnownDevicesAreChecked) {
   g.pods[3].devices[1].cap.store(30);
   EXPECT_EQ(Check(), "");
 
-  g.devices[1].holder.store(kRegistryPods);
-  EXPECT_EQ(Check().rfind("devices[1].holder is 256, expected -1..255", 0), 0u) << Check();
-  g.devices[1].holder.store(kNoHolder);
+  g.devices[1].holder.store((3u << 16) | 4);  // no fourth class
+  EXPECT_EQ(Check(), "devices[1].holder is not a holder word: 0, or a pod entry + 1 (1..256) "
+                     "with a priority class (0..2) from bit 16");
+  g.devices[1].holder.store(kRegistryPods + 1);  // no such entry
+  EXPECT_NE(Check(), "");
+  g.devices[1].holder.store(0);  // nobody
+  EXPECT_EQ(Check(), "");
+  g.pods[3].devices[5].priority.store(3);
+  EXPECT_EQ(Check().rfind("pods[3].devices[5].priority is 3, expected 0..2", 0), 0u) << Check();
+  g.pods[3].devices[5].priority.store(2);
 
   g.pods[3].name[4] = '\x1b';  // behind the NUL: never shown
   EXPECT_EQ(Check(), "");

@@ -77,7 +77,11 @@ TEST(Options, DefaultsWithEmptyEnvironment) {
   EXPECT_EQ(o.context_reserve, 512 * MiB);
   EXPECT_EQ(o.compute_limit, 0);
   EXPECT_EQ(o.weight, 1);
-  EXPECT_EQ(o.utilization_policy, UtilizationPolicy::kDefault);
+  EXPECT_EQ(o.utilization_policy, UtilizationPolicy::kUnset);
+  EXPECT_EQ(o.priority, PriorityClass::kNormal);
+  EXPECT_EQ(o.inflight_us, 500);
+  EXPECT_EQ(o.hold_us, 1000);
+  EXPECT_EQ(o.slot_ms, 50);
   EXPECT_FALSE(o.oversubscribe);
   EXPECT_EQ(o.log_level, LogLevel::kWarning);
   EXPECT_EQ(o.error_count, 0);
@@ -441,22 +445,12 @@ TEST(OptionsCompute, MalformedCapsAtTenPercent) {
 // --- weight -----------------------------------------------------------------
 
 TEST(OptionsWeight, Precedence) {
-  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "1"}}).weight, 1);
-  EXPECT_EQ(Load({{"NPU_PRIORITY", "20"}, {"CUDA_TASK_PRIORITY", "0"}}).weight, 20);
-  EXPECT_EQ(Load({{"VSLICE_WEIGHT", "40"}, {"NPU_PRIORITY", "20"}, {"CUDA_TASK_PRIORITY", "0"}})
-                .weight,
-            40);
+  EXPECT_EQ(Load({{"NPU_PRIORITY", "20"}}).weight, 20);
+  EXPECT_EQ(Load({{"VSLICE_WEIGHT", "40"}, {"NPU_PRIORITY", "20"}}).weight, 40);
   EXPECT_EQ(Load({{"VSLICE_WEIGHT", "1000"}}).weight, 1000);
   EXPECT_EQ(Load({{"VSLICE_WEIGHT", "1"}}).weight, 1);
-}
-
-TEST(OptionsWeight, CudaTaskPriorityReadOnlyWhenOthersUnset) {
-  Env env;
-  env.vars = {{"NPU_PRIORITY", "20"}, {"CUDA_TASK_PRIORITY", "junk"}};
-  const Options o = Load(env);
-  EXPECT_EQ(o.weight, 20);
-  EXPECT_EQ(o.error_count, 0);
-  for (const std::string& name : env.queried) EXPECT_NE(name, "CUDA_TASK_PRIORITY");
+  // HAMi's CUDA_TASK_PRIORITY is a class, not a weight.
+  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "0"}}).weight, 1);
 }
 
 TEST(OptionsWeight, MalformedIsOne) {
@@ -466,13 +460,55 @@ TEST(OptionsWeight, MalformedIsOne) {
     ExpectOneError(o, "VSLICE_WEIGHT", bad, "a whole number from 1 to 1000",
                    "the weight is 1");
   }
-  // HAMi's priority classes: 0 high (a weight of 100 against the default 1),
-  // 1 low; anything else is reported.
-  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "0"}}).weight, 100);
-  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "0"}}).error_count, 0);
+}
+
+// --- priority class -----------------------------------------------------------
+
+TEST(OptionsPriority, NamesAndHamisNumbers) {
+  EXPECT_EQ(Load({{"VSLICE_PRIORITY", "high"}}).priority, PriorityClass::kHigh);
+  EXPECT_EQ(Load({{"VSLICE_PRIORITY", " Best-Effort "}}).priority, PriorityClass::kBestEffort);
+  EXPECT_EQ(Load({{"VSLICE_PRIORITY", "normal"}}).priority, PriorityClass::kNormal);
+  // HAMi's webhook writes CUDA_TASK_PRIORITY from nvidia.com/priority.
+  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "0"}}).priority, PriorityClass::kHigh);
+  EXPECT_EQ(Load({{"CUDA_TASK_PRIORITY", "1"}}).priority, PriorityClass::kNormal);
+  // vslice's own name wins, and the other is then not read at all.
+  Env env;
+  env.vars = {{"VSLICE_PRIORITY", "best-effort"}, {"CUDA_TASK_PRIORITY", "junk"}};
+  const Options o = Load(env);
+  EXPECT_EQ(o.priority, PriorityClass::kBestEffort);
+  EXPECT_EQ(o.error_count, 0);
+  for (const std::string& name : env.queried) EXPECT_NE(name, "CUDA_TASK_PRIORITY");
+}
+
+TEST(OptionsPriority, MalformedIsNormalNeverHigh) {
+  for (const char* bad : {"urgent", "", "0", "highest"}) {
+    const Options o = Load({{"VSLICE_PRIORITY", bad}});
+    EXPECT_EQ(o.priority, PriorityClass::kNormal) << bad;
+    ExpectOneError(o, "VSLICE_PRIORITY", bad, "high, normal or best-effort",
+                   "the pod is in the normal class");
+  }
   const Options o = Load({{"CUDA_TASK_PRIORITY", "5"}});
-  EXPECT_EQ(o.weight, 1);
-  ExpectOneError(o, "CUDA_TASK_PRIORITY", "5", "0 (high) or 1 (low)", "the weight is 1");
+  EXPECT_EQ(o.priority, PriorityClass::kNormal);
+  ExpectOneError(o, "CUDA_TASK_PRIORITY", "5", "0 (high) or 1 (normal)",
+                 "the pod is in the normal class");
+}
+
+// --- scheduling tunables ------------------------------------------------------
+
+TEST(OptionsTuning, RangesAndFallbacks) {
+  const Options o = Load({{"VSLICE_INFLIGHT_US", "200"}, {"VSLICE_HOLD_US", "0"},
+                          {"VSLICE_SLOT_MS", "20"}});
+  EXPECT_EQ(o.inflight_us, 200);
+  EXPECT_EQ(o.hold_us, 0);
+  EXPECT_EQ(o.slot_ms, 20);
+  EXPECT_EQ(o.error_count, 0);
+  const Options bad = Load({{"VSLICE_INFLIGHT_US", "10"}});
+  EXPECT_EQ(bad.inflight_us, 500);
+  ExpectOneError(bad, "VSLICE_INFLIGHT_US", "10", "a whole number from 50 to 100000",
+                 "it stays 500");
+  const Options slot = Load({{"VSLICE_SLOT_MS", "fast"}});
+  EXPECT_EQ(slot.slot_ms, 50);
+  ExpectOneError(slot, "VSLICE_SLOT_MS", "fast", "a whole number from 5 to 1000", "it stays 50");
 }
 
 // --- utilization policy ------------------------------------------------------
@@ -488,11 +524,11 @@ TEST(OptionsPolicy, Values) {
             UtilizationPolicy::kDisable);
 }
 
-TEST(OptionsPolicy, MalformedIsDefault) {
+TEST(OptionsPolicy, MalformedKeepsTheCap) {
   const Options o = Load({{"GPU_CORE_UTILIZATION_POLICY", "forced"}});
-  EXPECT_EQ(o.utilization_policy, UtilizationPolicy::kDefault);
+  EXPECT_EQ(o.utilization_policy, UtilizationPolicy::kUnset);
   ExpectOneError(o, "GPU_CORE_UTILIZATION_POLICY", "forced", "default, force or disable",
-                 "the policy is default");
+                 "the cap always holds");
 }
 
 // --- log level --------------------------------------------------------------
