@@ -39,15 +39,14 @@ std::vector<std::string> Names() {
                                     "VSLICE_LOG_LEVEL",
                                     "LIBCUDA_LOG_LEVEL",
                                     "VSLICE_LIMITER",
-                                    "VSLICE_AUTO_LIMITER",
-                                    "VSLICE_POD_DIR"};
+                                    "VSLICE_AUTO_LIMITER"};
   for (int i = 0; i <= vslice::kMaxDevices; ++i) {  // one past the last device too
     names.push_back("VSLICE_MEMORY_LIMIT_" + std::to_string(i));
     names.push_back("CUDA_DEVICE_MEMORY_LIMIT_" + std::to_string(i));
   }
   // Added later: at the end, so the seeds' selectors keep their meaning.
   for (const char* name : {"VSLICE_PRIORITY", "VSLICE_INFLIGHT_US", "VSLICE_HOLD_US",
-                           "VSLICE_SLOT_MS"}) {
+                           "VSLICE_SLOT_MS", "VSLICE_POD_DIR"}) {
     names.push_back(name);
   }
   return names;
