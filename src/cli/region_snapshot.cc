@@ -63,7 +63,10 @@ bool TakeSnapshot(const PodRegion& region, const std::string& path, RegionSnapsh
     dev.cap = facts[d].cap;
     dev.weight = facts[d].weight == 0 ? 1 : facts[d].weight;
     dev.gate_open = gate.open.load() != 0;
-    dev.bounded = gate.inflight_launches.load() != 0;
+    dev.priority = PriorityClassFromWord(gate.priority.load());
+    dev.inflight_launches = gate.inflight_launches.load();
+    dev.bounded = dev.inflight_launches != 0;
+    dev.preempted = gate.preempted.load();
     dev.waiting = gate.waiting.load();
     dev.device_time_ns = gate.device_time_ns.load();
     dev.throttled_ns = gate.throttled_ns.load();

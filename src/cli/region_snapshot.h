@@ -11,6 +11,7 @@
 #include "core/listed_devices.h"
 #include "core/options.h"
 #include "core/pod_region.h"
+#include "core/priority_class.h"
 
 namespace vslice::cli {
 
@@ -26,8 +27,11 @@ struct DeviceSnapshot {
   // The compute gate (DeviceGate): live settings and the limiter's counters.
   std::uint32_t cap = 0;     // percent; 0: no cap (100 in the region reads as 0)
   std::uint32_t weight = 1;  // 1..1000 (0 in the region reads as 1)
+  PriorityClass priority = kDefaultPriorityClass;
   bool gate_open = false;
-  bool bounded = false;
+  bool bounded = false;                 // a bound on launches in flight
+  std::uint32_t inflight_launches = 0;  // that bound, per process; 0: none
+  std::uint64_t preempted = 0;          // times another pod took the device over
   std::uint32_t waiting = 0;         // threads waiting at the closed gate
   std::uint64_t device_time_ns = 0;  // device time charged to the pod, ever
   std::uint64_t throttled_ns = 0;    // time threads waited at the gate, ever

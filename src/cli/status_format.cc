@@ -20,6 +20,7 @@ V Cap(std::uint32_t cap) { return cap == 0 || cap >= 100 ? V::Null() : V::Percen
 V Share(double share) { return V::Percent(share < 0 ? -1 : share * kPercent, kShareTextDecimals); }
 V Quota(std::uint64_t quota) { return quota == kNoLimit ? V::Null() : V::Bytes(quota); }
 V Time(std::uint64_t unix_ns) { return unix_ns == 0 ? V::Null() : V::Ns(unix_ns); }
+V Class(PriorityClass c) { return V::Text(PriorityClassName(c)); }
 // A registry device as the text names it: "#2".
 V RegistryDevice(int index) { return V::CountShownAs(index, "#" + std::to_string(index)); }
 
@@ -63,6 +64,7 @@ constexpr Field<RegionSnapshot, DeviceSnapshot> kDeviceFields[] = {
     {"refused", "REFUSED", [](const auto&, const auto& d) { return V::Count(d.refused); }},
     {"cap_percent", "CAP", [](const auto&, const auto& d) { return Cap(d.cap); }, "none"},
     {"weight", "WEIGHT", [](const auto&, const auto& d) { return V::Count(d.weight); }},
+    {"priority", "CLASS", [](const auto&, const auto& d) { return Class(d.priority); }},
     // Open or closed only while the limiter arbitrates the pod's compute.
     {"gate_open", "GATE",
      [](const auto& s, const auto& d) {
@@ -70,6 +72,9 @@ constexpr Field<RegionSnapshot, DeviceSnapshot> kDeviceFields[] = {
      },
      "-", "open", "closed"},
     {"bounded", nullptr, [](const auto&, const auto& d) { return V::Bool(d.bounded); }},
+    {"inflight_launches", nullptr,
+     [](const auto&, const auto& d) { return V::Count(d.inflight_launches); }},
+    {"preempted", nullptr, [](const auto&, const auto& d) { return V::Count(d.preempted); }},
     {"waiting_threads", nullptr, [](const auto&, const auto& d) { return V::Count(d.waiting); }},
     {"slots", "SLOTS", [](const auto&, const auto& d) { return V::Count(d.slots); }},
     {"device_time_ns", "DEVICE TIME",
@@ -135,7 +140,12 @@ constexpr Field<RegistrySnapshot, RegistryDeviceSnapshot> kRegistryDeviceFields[
        const std::string name = r.PodName(d.holder);
        return V::Text(name.empty() ? "entry " + std::to_string(d.holder) : name);
      }},
+    {"holder_priority", nullptr,
+     [](const auto&, const auto& d) {
+       return d.holder == kNoHolder ? V::Null() : Class(d.holder_priority);
+     }},
     {"handoffs", "HANDOFFS", [](const auto&, const auto& d) { return V::Count(d.handoffs); }},
+    {"takeovers", "TAKEOVERS", [](const auto&, const auto& d) { return V::Count(d.takeovers); }},
 };
 
 constexpr Field<RegistrySnapshot, RegistryPodSnapshot> kRegistryPodFields[] = {
@@ -169,6 +179,8 @@ constexpr Field<RegistryPodOf, RegistryPodDeviceSnapshot> kRegistryPodDeviceFiel
      }},
     {"cap_percent", "CAP", [](const auto&, const auto& d) { return Cap(d.cap); }, "none"},
     {"weight", "WEIGHT", [](const auto&, const auto& d) { return V::Count(d.weight); }},
+    {"priority", "CLASS", [](const auto&, const auto& d) { return Class(d.priority); }},
+    {"preempted", nullptr, [](const auto&, const auto& d) { return V::Count(d.preempted); }},
     {"virtual_time", nullptr, [](const auto&, const auto& d) { return V::Count(d.virtual_time); }},
     {"device_time_ns", "DEVICE TIME",
      [](const auto&, const auto& d) { return V::Ns(d.device_time_ns); }},
@@ -183,7 +195,7 @@ constexpr std::string_view kMemoryTable[] = {"device",     "total_bytes", "quota
                                              "used_bytes", "peak_bytes",  "refused"};
 // The pod's devices: compute.
 constexpr std::string_view kComputeTable[] = {
-    "device",         "cap_percent",  "weight", "device_time_share_percent",
+    "device",         "cap_percent",  "weight", "priority", "device_time_share_percent",
     "device_time_ns", "throttled_ns", "slots",  "gate_open"};
 // The pod's processes: a row per process and device (PROCESS, DEV, ON
 // DEVICE, COUNTS), the process's own fields on its first row only.
@@ -194,9 +206,10 @@ constexpr std::string_view kProcessOnDevice[] = {"used_bytes", "launches"};
 constexpr std::string_view kRegistryPodTable[] = {"name", "limiter_pid", "state",
                                                   "heartbeat_age_ns"};
 constexpr std::string_view kRegistryStandingTable[] = {
-    "device",         "cap_percent", "weight", "wants", "device_time_share_percent",
+    "device",         "cap_percent", "weight", "priority", "wants", "device_time_share_percent",
     "device_time_ns", "holds"};
-constexpr std::string_view kRegistryDeviceTable[] = {"device", "uuid", "holder_pod", "handoffs"};
+constexpr std::string_view kRegistryDeviceTable[] = {"device", "uuid", "holder_pod", "handoffs",
+                                                     "takeovers"};
 // The node view: a row per pod and device (after POD, before LIMITER).
 constexpr std::string_view kNodeRow[] = {"device",      "used_bytes", "quota_bytes",
                                          "cap_percent", "weight",     "device_time_share_percent",

@@ -525,7 +525,8 @@ TEST(StatusTest, JsonShowsEveryProcessItsMemoryTheQuotaAndALiveLimiter) {
   EXPECT_TRUE(Contains(text.out, "  other devices: quota 1.00 GiB, cap none, weight 1\n"))
       << text.out;
   // The GATE column says "-" where the JSON says null.
-  EXPECT_EQ(LinesStartingWith(text.out, "  0       none  1       -      0.00 s").size(), 1u)
+  EXPECT_EQ(LinesStartingWith(text.out, "  0       none  1       normal  -      0.00 s").size(),
+            1u)
       << text.out;
   a->Wait();
   b->Wait();
