@@ -63,6 +63,13 @@ std::string ValidRegistryBytes(const Scratch& scratch) {
   return ReadFile(path);
 }
 
+// `valid`'s header followed by random bytes from `seed`.
+std::string GarbageBehindHeader(std::string valid, std::size_t header_bytes, unsigned seed) {
+  const std::string garbage = RandomBytes(valid.size(), seed);
+  valid.replace(header_bytes, valid.size() - header_bytes, garbage.substr(header_bytes));
+  return valid;
+}
+
 template <typename T>
 void Poke(std::string& bytes, std::size_t offset, T value) {
   bytes.replace(offset, sizeof value, reinterpret_cast<const char*>(&value), sizeof value);
@@ -180,11 +187,7 @@ INSTANTIATE_TEST_SUITE_P(Files, BadRegionTest, ::testing::ValuesIn(BadFiles()),
 TEST(GarbageRegionTest, GarbageBehindAValidHeader) {
   Scratch scratch;
   const std::string path = scratch.File("pod.region");
-  std::string bytes = ValidRegionBytes(scratch);
-  const std::string garbage = RandomBytes(bytes.size(), 3);
-  bytes.replace(sizeof(RegionHeader), bytes.size() - sizeof(RegionHeader),
-                garbage.substr(sizeof(RegionHeader)));
-  WriteFile(path, bytes);
+  WriteFile(path, GarbageBehindHeader(ValidRegionBytes(scratch), sizeof(RegionHeader), 3));
   TestPod pod(scratch, "pod", {{"VSLICE_MEMORY_LIMIT", "1g"}}, /*registry=*/false);
 
   Background limiter({LimiterPath(), "--region", path}, pod.env());
@@ -301,11 +304,8 @@ TEST_P(BadRegistryTest, LimitersArbitrateAloneAndToolsSayWhy) {
 TEST(GarbageRegistryTest, GarbageBehindAValidHeaderIsNotShown) {
   Scratch scratch;
   const std::string path = scratch.File("node.registry");
-  std::string bytes = ValidRegistryBytes(scratch);
-  const std::string garbage = RandomBytes(bytes.size(), 4);
-  bytes.replace(sizeof(RegistryHeader), bytes.size() - sizeof(RegistryHeader),
-                garbage.substr(sizeof(RegistryHeader)));
-  WriteFile(path, bytes);
+  WriteFile(path,
+            GarbageBehindHeader(ValidRegistryBytes(scratch), sizeof(RegistryHeader), 4));
   TestPod pod(scratch, "pod", {{"VSLICE_MEMORY_LIMIT", "1g"}}, /*registry=*/false);
   std::uint64_t quota[kMaxDevices];
   for (auto& q : quota) q = kGiB;
