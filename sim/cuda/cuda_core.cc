@@ -196,6 +196,8 @@ constexpr ErrorInfo kErrors[] = {
     {900, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED", "operation not permitted when stream is capturing"},
     {901, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED", "operation failed due to a previous error during capture"},
     {903, "CUDA_ERROR_STREAM_CAPTURE_UNMATCHED", "capture was not ended in the same stream as it began"},
+    {906, "CUDA_ERROR_STREAM_CAPTURE_IMPLICIT", "operation would make the legacy stream depend on a capturing blocking stream"},
+    {907, "CUDA_ERROR_CAPTURED_EVENT", "operation not permitted on an event last recorded in a capturing stream"},
     {908, "CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD", "attempt to terminate a thread-local capture sequence from another thread"},
     {999, "CUDA_ERROR_UNKNOWN", "unknown error"},
 };
@@ -567,6 +569,7 @@ CUresult cuCtxSynchronize(void) {
   SIM_CHECK_INIT();
   Ctx* c = nullptr;
   if (const CUresult r = CurrentContext(&c); r != CUDA_SUCCESS) return r;
+  if (const CUresult r = CheckUnsafeCall(); r != CUDA_SUCCESS) return r;
   vslice::sim::SleepUntilNs(c->last_end_all.load());
   return CUDA_SUCCESS;
 }

@@ -131,24 +131,18 @@ CUresult StreamDestroyImpl(CUstream h) {
   if (IsSpecialStream(h)) return CUDA_ERROR_INVALID_HANDLE;
   std::lock_guard<std::mutex> lock(G().mu);
   // Queued work still completes on the timeline; the handle dies at once.
-  return G().streams.erase(h) != 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
-}
-
-// Real CUDA invalidates a capture that synchronises or queries its stream.
-bool CaptureForbids(Stream& s) {
-  std::lock_guard<std::mutex> lock(s.mu);
-  if (s.capture_status == CU_STREAM_CAPTURE_STATUS_ACTIVE) {
-    s.capture_status = CU_STREAM_CAPTURE_STATUS_INVALIDATED;
-    return true;
-  }
-  return s.capture_status == CU_STREAM_CAPTURE_STATUS_INVALIDATED;
+  auto it = G().streams.find(h);
+  if (it == G().streams.end()) return CUDA_ERROR_INVALID_HANDLE;
+  ForgetCaptureLocked(it->second.get());
+  G().streams.erase(it);
+  return CUDA_SUCCESS;
 }
 
 CUresult StreamSyncImpl(CUstream h, bool per_thread) {
   SIM_CHECK_INIT();
   std::shared_ptr<Stream> s;
   if (const CUresult r = ResolveStream(h, per_thread, &s); r != CUDA_SUCCESS) return r;
-  if (CaptureForbids(*s)) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+  if (const CUresult r = CheckStreamWait(*s); r != CUDA_SUCCESS) return r;
   SleepUntilNs(StreamCompletion(*s));
   return CUDA_SUCCESS;
 }
@@ -157,7 +151,7 @@ CUresult StreamQueryImpl(CUstream h, bool per_thread) {
   SIM_CHECK_INIT();
   std::shared_ptr<Stream> s;
   if (const CUresult r = ResolveStream(h, per_thread, &s); r != CUDA_SUCCESS) return r;
-  if (CaptureForbids(*s)) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+  if (const CUresult r = CheckStreamWait(*s); r != CUDA_SUCCESS) return r;
   return StreamCompletion(*s) > MonoNs() ? CUDA_ERROR_NOT_READY : CUDA_SUCCESS;
 }
 
@@ -224,8 +218,12 @@ CUresult EventRecordImpl(CUevent e, CUstream h, unsigned flags, bool per_thread)
   if (const CUresult r = ResolveStream(h, per_thread, &s); r != CUDA_SUCCESS) return r;
   {
     std::lock_guard<std::mutex> lock(s->mu);
-    if (s->capture_status != CU_STREAM_CAPTURE_STATUS_NONE) return CUDA_SUCCESS;  // a graph node
+    if (s->capture_status != CU_STREAM_CAPTURE_STATUS_NONE) {
+      ev->captured_sequence.store(s->capture_sequence);  // a graph node, not work
+      return CUDA_SUCCESS;
+    }
   }
+  ev->captured_sequence.store(0);
   // The event completes when the work queued before it does, or now if the
   // stream is idle.
   ev->time.store(std::max(MonoNs(), StreamCompletion(*s)));
@@ -284,64 +282,6 @@ void EraseKernelLocked(CUkernel k) {
   if (it == g.functions.end()) return;
   for (const auto& [ctx_id, fn] : it->second->per_context) g.functions.erase(fn);
   g.functions.erase(it);
-}
-
-CUresult BeginCaptureImpl(CUstream h, int mode, bool per_thread) {
-  SIM_CHECK_INIT();
-  if (mode < CU_STREAM_CAPTURE_MODE_GLOBAL || mode > CU_STREAM_CAPTURE_MODE_RELAXED) {
-    return CUDA_ERROR_INVALID_VALUE;
-  }
-  std::shared_ptr<Stream> s;
-  if (const CUresult r = ResolveStream(h, per_thread, &s); r != CUDA_SUCCESS) return r;
-  if (s->kind == StreamKind::kLegacy) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
-  std::lock_guard<std::mutex> lock(s->mu);
-  if (s->capture_status != CU_STREAM_CAPTURE_STATUS_NONE) return CUDA_ERROR_ILLEGAL_STATE;
-  s->capture_status = CU_STREAM_CAPTURE_STATUS_ACTIVE;
-  s->capture_mode = mode;
-  s->captured_kernels = 0;
-  s->capture_thread = std::this_thread::get_id();
-  return CUDA_SUCCESS;
-}
-
-CUresult EndCaptureImpl(CUstream h, CUgraph* graph, bool per_thread) {
-  SIM_CHECK_INIT();
-  if (graph == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  std::shared_ptr<Stream> s;
-  if (const CUresult r = ResolveStream(h, per_thread, &s); r != CUDA_SUCCESS) return r;
-  std::uint64_t kernels = 0;
-  {
-    std::lock_guard<std::mutex> lock(s->mu);
-    if (s->capture_status == CU_STREAM_CAPTURE_STATUS_NONE) return CUDA_ERROR_ILLEGAL_STATE;
-    if (s->capture_mode != CU_STREAM_CAPTURE_MODE_RELAXED &&
-        s->capture_thread != std::this_thread::get_id()) {
-      return CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD;
-    }
-    const bool invalidated = s->capture_status == CU_STREAM_CAPTURE_STATUS_INVALIDATED;
-    kernels = s->captured_kernels;
-    s->capture_status = CU_STREAM_CAPTURE_STATUS_NONE;
-    s->captured_kernels = 0;
-    if (invalidated) {
-      *graph = nullptr;
-      return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
-    }
-  }
-  auto gr = std::make_unique<Graph>();
-  gr->kernels = kernels;
-  CUgraph gh = Handle<CUgraph_st>(gr.get());
-  std::lock_guard<std::mutex> lock(G().mu);
-  G().graphs.emplace(gh, std::move(gr));
-  *graph = gh;
-  return CUDA_SUCCESS;
-}
-
-CUresult IsCapturingImpl(CUstream h, CUstreamCaptureStatus* status, bool per_thread) {
-  SIM_CHECK_INIT();
-  if (status == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  std::shared_ptr<Stream> s;
-  if (const CUresult r = ResolveStream(h, per_thread, &s); r != CUDA_SUCCESS) return r;
-  std::lock_guard<std::mutex> lock(s->mu);
-  *status = s->capture_status;
-  return CUDA_SUCCESS;
 }
 
 CUresult GraphLaunchImpl(CUgraphExec exec, CUstream h, bool per_thread) {
@@ -438,6 +378,7 @@ CUresult Submit(Stream& s, std::uint64_t kernels) {
 
 void ReleaseExecResourcesLocked(Ctx* ctx) {
   Globals& g = G();
+  ForgetContextCapturesLocked(ctx);
   for (auto it = g.streams.begin(); it != g.streams.end();) {
     it = it->second->ctx == ctx ? g.streams.erase(it) : std::next(it);
   }
@@ -675,6 +616,7 @@ CUresult cuEventSynchronize(CUevent hEvent) {
   SIM_CHECK_INIT();
   std::shared_ptr<Event> ev;
   if (const CUresult r = FindEvent(hEvent, &ev); r != CUDA_SUCCESS) return r;
+  if (const CUresult r = CheckEventWait(*ev); r != CUDA_SUCCESS) return r;
   if (ev->recorded.load()) SleepUntilNs(ev->time.load());
   return CUDA_SUCCESS;
 }
@@ -683,6 +625,7 @@ CUresult cuEventQuery(CUevent hEvent) {
   SIM_CHECK_INIT();
   std::shared_ptr<Event> ev;
   if (const CUresult r = FindEvent(hEvent, &ev); r != CUDA_SUCCESS) return r;
+  if (const CUresult r = CheckEventWait(*ev); r != CUDA_SUCCESS) return r;
   if (ev->recorded.load() && ev->time.load() > MonoNs()) return CUDA_ERROR_NOT_READY;
   return CUDA_SUCCESS;
 }
@@ -734,32 +677,7 @@ CUresult cuLaunchCooperativeKernel_ptsz(CUfunction f, unsigned gridDimX, unsigne
                     sharedMemBytes, hStream, kernelParams, nullptr, true, true);
 }
 
-// ---- Capture and graphs: a graph is the number of kernels it holds ----
-
-CUresult cuStreamBeginCapture(CUstream hStream) {
-  return BeginCaptureImpl(hStream, CU_STREAM_CAPTURE_MODE_GLOBAL, false);
-}
-CUresult cuStreamBeginCapture_ptsz(CUstream hStream) {
-  return BeginCaptureImpl(hStream, CU_STREAM_CAPTURE_MODE_GLOBAL, true);
-}
-CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMode mode) {
-  return BeginCaptureImpl(hStream, mode, false);
-}
-CUresult cuStreamBeginCapture_v2_ptsz(CUstream hStream, CUstreamCaptureMode mode) {
-  return BeginCaptureImpl(hStream, mode, true);
-}
-CUresult cuStreamEndCapture(CUstream hStream, CUgraph* phGraph) {
-  return EndCaptureImpl(hStream, phGraph, false);
-}
-CUresult cuStreamEndCapture_ptsz(CUstream hStream, CUgraph* phGraph) {
-  return EndCaptureImpl(hStream, phGraph, true);
-}
-CUresult cuStreamIsCapturing(CUstream hStream, CUstreamCaptureStatus* captureStatus) {
-  return IsCapturingImpl(hStream, captureStatus, false);
-}
-CUresult cuStreamIsCapturing_ptsz(CUstream hStream, CUstreamCaptureStatus* captureStatus) {
-  return IsCapturingImpl(hStream, captureStatus, true);
-}
+// ---- Graphs: a graph is the number of kernels it holds (capture: cuda_capture.cc) ----
 
 CUresult cuGraphCreate(CUgraph* phGraph, unsigned flags) {
   SIM_CHECK_INIT();

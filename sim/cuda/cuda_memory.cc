@@ -64,6 +64,7 @@ CUresult AllocImpl(CUdeviceptr* dptr, std::uint64_t size, AllocKind kind) {
   if (dptr == nullptr || size == 0) return CUDA_ERROR_INVALID_VALUE;
   Ctx* c = nullptr;
   if (const CUresult r = CurrentContext(&c); r != CUDA_SUCCESS) return r;
+  if (const CUresult r = CheckUnsafeCall(); r != CUDA_SUCCESS) return r;  // synchronous
   std::lock_guard<std::mutex> lock(G().mu);
   return AllocLocked(c, c->device, size, size, kind, nullptr, dptr);
 }
@@ -436,6 +437,7 @@ CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, std::size_t* pPitch, std::size_t 
   }
   Ctx* c = nullptr;
   if (const CUresult r = CurrentContext(&c); r != CUDA_SUCCESS) return r;
+  if (const CUresult r = CheckUnsafeCall(); r != CUDA_SUCCESS) return r;  // synchronous
   const std::uint64_t pitch = RoundUp(WidthInBytes, kPitchAlignment);
   std::uint64_t bytes = 0;
   if (pitch < WidthInBytes || __builtin_mul_overflow(pitch, Height, &bytes)) {

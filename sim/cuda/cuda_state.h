@@ -69,8 +69,10 @@ struct Stream {
   std::deque<std::uint64_t> pending;  // end times of unfinished work items
   int capture_status = CU_STREAM_CAPTURE_STATUS_NONE;
   int capture_mode = CU_STREAM_CAPTURE_MODE_GLOBAL;
+  std::uint64_t capture_sequence = 0;  // unique per capture, 0 before the first
   std::uint64_t captured_kernels = 0;
   std::thread::id capture_thread;
+  CUgraph capture_target = nullptr;  // cuStreamBeginCaptureToGraph's graph, or a new one
 
   bool blocking() const { return kind != StreamKind::kUser || !(flags & CU_STREAM_NON_BLOCKING); }
 };
@@ -80,6 +82,9 @@ struct Event {
   unsigned flags = 0;
   std::atomic<bool> recorded{false};
   std::atomic<std::uint64_t> time{0};  // when the recorded work completes
+  // The capture sequence the event was last recorded in (a graph node, not
+  // work), 0 when last recorded outside a capture.
+  std::atomic<std::uint64_t> captured_sequence{0};
 };
 
 enum class AllocKind { kDevice, kPitch, kManaged, kAsync, kLegacy32 };
@@ -193,6 +198,12 @@ struct Globals {
   std::unordered_set<void*> host_allocs;
   std::unordered_map<CUgraph_st*, std::unique_ptr<Graph>> graphs;
   std::unordered_map<CUgraphExec_st*, std::unique_ptr<GraphExec>> execs;
+
+  // The streams whose capture is in progress (cuda_capture.cc). Lock order:
+  // mu, then capture_mu, then a stream's mu.
+  std::mutex capture_mu;
+  std::vector<std::shared_ptr<Stream>> captures;  // guarded by capture_mu
+  std::uint64_t next_capture_sequence = 1;         // guarded by capture_mu
 };
 
 // The process-wide state; never destroyed (no static destruction order).
@@ -225,6 +236,25 @@ std::uint64_t StreamCompletion(Stream& s);
 CUresult Submit(Stream& s, std::uint64_t kernels);
 
 void AtomicMax(std::atomic<std::uint64_t>& a, std::uint64_t v);
+
+// The rules of stream capture (cuda_capture.cc, docs/SIMULATOR.md). Each returns
+// CUDA_SUCCESS when the call may go ahead, or the error it gets, having
+// invalidated the captures it conflicts with.
+// A potentially unsafe call (a context, legacy-stream or event
+// synchronisation or query, a synchronous allocation) from this thread:
+// forbidden by this thread's own global or thread-local captures and by
+// other threads' global ones.
+CUresult CheckUnsafeCall();
+// Synchronising or querying `s`: never while it captures; the legacy stream
+// also never while a blocking stream of its context captures, and
+// otherwise as a potentially unsafe call.
+CUresult CheckStreamWait(Stream& s);
+// Synchronising or querying `e`: never while it stands for a graph node.
+CUresult CheckEventWait(Event& e);
+// `s` is destroyed, or `ctx` with all its streams (Globals::mu held): their
+// captures end.
+void ForgetCaptureLocked(Stream* s);
+void ForgetContextCapturesLocked(Ctx* ctx);
 
 // With Globals::mu held:
 CUresult ChargeLocked(int device, std::uint64_t bytes);  // OUT_OF_MEMORY if full

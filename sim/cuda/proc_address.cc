@@ -168,6 +168,8 @@ constexpr ProcEntry kProcTable[] = {
     {"cuStreamBeginCapture", "cuStreamBeginCapture_ptsz", 10000, true},
     {"cuStreamBeginCapture", "cuStreamBeginCapture_v2", 10010, false},
     {"cuStreamBeginCapture", "cuStreamBeginCapture_v2_ptsz", 10010, true},
+    {"cuStreamBeginCaptureToGraph", "cuStreamBeginCaptureToGraph", 12030, false},
+    {"cuStreamBeginCaptureToGraph", "cuStreamBeginCaptureToGraph_ptsz", 12030, true},
     {"cuStreamEndCapture", "cuStreamEndCapture", 10000, false},
     {"cuStreamEndCapture", "cuStreamEndCapture_ptsz", 10000, true},
     {"cuStreamIsCapturing", "cuStreamIsCapturing", 10000, false},

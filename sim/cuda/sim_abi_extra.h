@@ -15,8 +15,6 @@ namespace vslice::cuda {
 // Handles cuda_abi.h forward-declares without an alias.
 using CUlibrary = CUlib_st*;
 using CUkernel = CUkern_st*;
-struct CUgraphNode_st;
-using CUgraphNode = CUgraphNode_st*;
 
 // Enums passed by value (C enums are int-sized).
 using CUjit_option = int;
@@ -24,8 +22,6 @@ using CUlibraryOption = int;
 using CUdevice_attribute = int;
 using CUmemPool_attribute = int;
 using CUmemAllocationGranularity_flags = int;
-using CUstreamCaptureMode = int;
-using CUstreamCaptureStatus = int;
 
 // The legacy (CUDA 2.x) ABI of the unversioned memory entry points still
 // exported by libcuda: 32-bit device pointers and sizes.
@@ -74,7 +70,6 @@ inline constexpr CUresult CUDA_ERROR_PROFILER_DISABLED = 5;
 inline constexpr CUresult CUDA_ERROR_INVALID_PTX = 218;
 inline constexpr CUresult CUDA_ERROR_NO_BINARY_FOR_GPU = 209;
 inline constexpr CUresult CUDA_ERROR_FILE_NOT_FOUND = 301;
-inline constexpr CUresult CUDA_ERROR_ILLEGAL_STATE = 401;
 inline constexpr CUresult CUDA_ERROR_ILLEGAL_ADDRESS = 700;
 inline constexpr CUresult CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701;
 inline constexpr CUresult CUDA_ERROR_PRIMARY_CONTEXT_ACTIVE = 708;
@@ -82,8 +77,9 @@ inline constexpr CUresult CUDA_ERROR_CONTEXT_IS_DESTROYED = 709;
 inline constexpr CUresult CUDA_ERROR_LAUNCH_FAILED = 719;
 inline constexpr CUresult CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE = 720;
 inline constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900;
-inline constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901;
 inline constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNMATCHED = 903;
+inline constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_IMPLICIT = 906;
+inline constexpr CUresult CUDA_ERROR_CAPTURED_EVENT = 907;
 inline constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD = 908;
 
 // Special stream handles.
@@ -129,14 +125,6 @@ inline constexpr int CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT = 5;
 inline constexpr int CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH = 6;
 inline constexpr int CU_MEMPOOL_ATTR_USED_MEM_CURRENT = 7;
 inline constexpr int CU_MEMPOOL_ATTR_USED_MEM_HIGH = 8;
-
-// CUstreamCaptureMode / CUstreamCaptureStatus.
-inline constexpr int CU_STREAM_CAPTURE_MODE_GLOBAL = 0;
-inline constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
-inline constexpr int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
-inline constexpr int CU_STREAM_CAPTURE_STATUS_NONE = 0;
-inline constexpr int CU_STREAM_CAPTURE_STATUS_ACTIVE = 1;
-inline constexpr int CU_STREAM_CAPTURE_STATUS_INVALIDATED = 2;
 
 // CUdevice_attribute values the simulator reports (others read as 0).
 inline constexpr int CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 1;

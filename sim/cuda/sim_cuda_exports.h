@@ -237,6 +237,16 @@ SIM_CUDA_API CUresult cuStreamBeginCapture(CUstream hStream);
 SIM_CUDA_API CUresult cuStreamBeginCapture_ptsz(CUstream hStream);
 SIM_CUDA_API CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMode mode);
 SIM_CUDA_API CUresult cuStreamBeginCapture_v2_ptsz(CUstream hStream, CUstreamCaptureMode mode);
+SIM_CUDA_API CUresult cuStreamBeginCaptureToGraph(CUstream hStream, CUgraph hGraph,
+                                                  const CUgraphNode* dependencies,
+                                                  const CUgraphEdgeData* dependencyData,
+                                                  std::size_t numDependencies,
+                                                  CUstreamCaptureMode mode);
+SIM_CUDA_API CUresult cuStreamBeginCaptureToGraph_ptsz(CUstream hStream, CUgraph hGraph,
+                                                       const CUgraphNode* dependencies,
+                                                       const CUgraphEdgeData* dependencyData,
+                                                       std::size_t numDependencies,
+                                                       CUstreamCaptureMode mode);
 SIM_CUDA_API CUresult cuStreamEndCapture(CUstream hStream, CUgraph* phGraph);
 SIM_CUDA_API CUresult cuStreamEndCapture_ptsz(CUstream hStream, CUgraph* phGraph);
 SIM_CUDA_API CUresult cuStreamIsCapturing(CUstream hStream, CUstreamCaptureStatus* captureStatus);

@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <string>
 #include <thread>
@@ -946,6 +947,167 @@ void CheckTiming() {
   CU(cuModuleUnload(mod));
 }
 
+// The rules of stream capture (docs/SIMULATOR.md, "Stream capture"): what a
+// capture forbids, to which thread, in which mode, and what it then returns.
+void CheckCaptureRules() {
+  CUcontext ctx = nullptr;
+  CU(cuCtxGetCurrent(&ctx));
+  CUmodule mod = nullptr;
+  CUfunction fn = nullptr;
+  CU(cuModuleLoadData(&mod, "any image"));
+  CU(cuModuleGetFunction(&fn, mod, "any_kernel"));
+  auto launch = [fn](CUstream s) {
+    return cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, s, nullptr, nullptr);
+  };
+  CUstream s = nullptr, other = nullptr, blocking = nullptr;
+  CU(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));
+  CU(cuStreamCreate(&other, CU_STREAM_NON_BLOCKING));
+  CU(cuStreamCreate(&blocking, CU_STREAM_DEFAULT));
+  const CUstream legacy = reinterpret_cast<CUstream>(kStreamLegacyHandle);
+  CUevent plain = nullptr;
+  CU(cuEventCreate(&plain, CU_EVENT_DEFAULT));
+  CU(cuEventRecord(plain, other));
+  // `call` on a thread of its own, with the context current there.
+  auto elsewhere = [ctx](auto call) {
+    CUresult r = CUDA_ERROR_UNKNOWN;
+    std::thread([&] {
+      if (cuCtxSetCurrent(ctx) == CUDA_SUCCESS) r = call();
+    }).join();
+    return r;
+  };
+  auto begin = [&](CUstream stream, int mode) {
+    CU(cuStreamBeginCapture_v2(stream, mode));
+    for (int i = 0; i < 10; ++i) CU(launch(stream));
+  };
+  auto end = [](CUstream stream) {
+    CUgraph graph = nullptr;
+    const CUresult r = cuStreamEndCapture(stream, &graph);
+    if (graph != nullptr) cuGraphDestroy(graph);
+    return r;
+  };
+
+  // Global mode: a context synchronisation from another thread invalidates
+  // the capture; its launches fail from then on, and so does its end.
+  begin(s, CU_STREAM_CAPTURE_MODE_GLOBAL);
+  CHECK_EQ(elsewhere([] { return cuCtxSynchronize(); }), CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+  CHECK_EQ(launch(s), CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+  CHECK_EQ(end(s), CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+  // So do event and legacy-stream waits and synchronous allocations (which
+  // do not happen), from any thread.
+  const std::uint64_t free_before = CudaFree();
+  CUdeviceptr p = 0;
+  const std::vector<std::pair<const char*, std::function<CUresult()>>> unsafe = {
+      {"cuEventSynchronize", [&] { return cuEventSynchronize(plain); }},
+      {"cuEventQuery", [&] { return cuEventQuery(plain); }},
+      {"cuStreamSynchronize(legacy)", [&] { return cuStreamSynchronize(nullptr); }},
+      {"cuStreamQuery(legacy)", [&] { return cuStreamQuery(legacy); }},
+      {"cuMemAlloc_v2", [&] { return cuMemAlloc_v2(&p, kMiB); }},
+      {"cuMemAllocManaged", [&] { return cuMemAllocManaged(&p, kMiB, CU_MEM_ATTACH_GLOBAL); }},
+  };
+  for (const auto& [name, call] : unsafe) {
+    begin(s, CU_STREAM_CAPTURE_MODE_GLOBAL);
+    const CUresult r = elsewhere(call);
+    const CUresult ended = end(s);
+    if (r != CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED ||
+        ended != CUDA_ERROR_STREAM_CAPTURE_INVALIDATED) {
+      std::fprintf(stderr, "  %s from another thread during a global capture: %d, end %d\n",
+                   name, r, ended);
+    }
+    CHECK_EQ(r, CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+    CHECK_EQ(ended, CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+  }
+  CHECK_EQ(CudaFree(), free_before);
+  // Waiting for another stream, or asking a stream's status, is no harm.
+  begin(s, CU_STREAM_CAPTURE_MODE_GLOBAL);
+  CU(launch(other));
+  CU(elsewhere([&] { return cuStreamSynchronize(other); }));
+  CUstreamCaptureStatus status = CU_STREAM_CAPTURE_STATUS_NONE;
+  CU(elsewhere([&] { return cuStreamIsCapturing(s, &status); }));
+  CHECK_EQ(status, CU_STREAM_CAPTURE_STATUS_ACTIVE);
+  CU(end(s));
+  // The capturing thread's own unsafe call, in global mode.
+  begin(s, CU_STREAM_CAPTURE_MODE_GLOBAL);
+  CHECK_EQ(cuEventQuery(plain), CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+  CHECK_EQ(end(s), CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+
+  // Relaxed mode: the same calls invalidate nothing, from any thread.
+  begin(s, CU_STREAM_CAPTURE_MODE_RELAXED);
+  CU(elsewhere([] { return cuCtxSynchronize(); }));
+  CU(elsewhere([&] { return cuEventSynchronize(plain); }));
+  CU(cuCtxSynchronize());
+  CU(end(s));
+  // Thread-local mode: only the capturing thread's own calls.
+  begin(s, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+  CU(elsewhere([] { return cuCtxSynchronize(); }));
+  CU(launch(s));
+  CHECK_EQ(cuCtxSynchronize(), CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+  CHECK_EQ(end(s), CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+
+  // In every mode, nothing may wait for what a capture records: an event
+  // recorded into it (which stays a graph node's event after the capture,
+  // until recorded again outside one)...
+  CUevent captured = nullptr;
+  CU(cuEventCreate(&captured, CU_EVENT_DISABLE_TIMING));
+  begin(s, CU_STREAM_CAPTURE_MODE_RELAXED);
+  CU(cuEventRecord(captured, s));
+  CHECK_EQ(elsewhere([&] { return cuEventSynchronize(captured); }), CUDA_ERROR_CAPTURED_EVENT);
+  CHECK_EQ(end(s), CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+  CHECK_EQ(cuEventQuery(captured), CUDA_ERROR_CAPTURED_EVENT);
+  CU(cuEventRecord(captured, other));
+  CU(cuEventSynchronize(captured));
+  // ...the capturing stream itself...
+  begin(s, CU_STREAM_CAPTURE_MODE_RELAXED);
+  CHECK_EQ(elsewhere([&] { return cuStreamQuery(s); }), CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+  CHECK_EQ(end(s), CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+  // ...or the legacy stream while a blocking stream of its context captures.
+  begin(blocking, CU_STREAM_CAPTURE_MODE_RELAXED);
+  CHECK_EQ(elsewhere([&] { return cuStreamQuery(legacy); }), CUDA_ERROR_STREAM_CAPTURE_IMPLICIT);
+  CHECK_EQ(end(blocking), CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+
+  // An ended capture is gone: waits are free again, and a new capture holds.
+  CU(cuCtxSynchronize());
+  begin(s, CU_STREAM_CAPTURE_MODE_GLOBAL);
+  CU(end(s));
+  // So is the capture of a destroyed stream.
+  CUstream doomed = nullptr;
+  CU(cuStreamCreate(&doomed, CU_STREAM_NON_BLOCKING));
+  begin(doomed, CU_STREAM_CAPTURE_MODE_GLOBAL);
+  CU(cuStreamDestroy_v2(doomed));
+  CU(elsewhere([] { return cuCtxSynchronize(); }));
+
+  // cuStreamBeginCaptureToGraph captures into the caller's graph.
+  CUgraph graph = nullptr;
+  CU(cuGraphCreate(&graph, 0));
+  CHECK_EQ(cuStreamBeginCaptureToGraph(s, graph, nullptr, nullptr, 1,
+                                       CU_STREAM_CAPTURE_MODE_GLOBAL),
+           CUDA_ERROR_INVALID_VALUE);
+  CU(cuStreamBeginCaptureToGraph_ptsz(nullptr, graph, nullptr, nullptr, 0,
+                                      CU_STREAM_CAPTURE_MODE_GLOBAL));
+  CU(cuStreamIsCapturing(reinterpret_cast<CUstream>(kStreamPerThreadHandle), &status));
+  CHECK_EQ(status, CU_STREAM_CAPTURE_STATUS_ACTIVE);
+  for (int i = 0; i < 100; ++i) {
+    CU(cuLaunchKernel_ptsz(fn, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr));
+  }
+  CUgraph ended = nullptr;
+  CU(cuStreamEndCapture_ptsz(nullptr, &ended));
+  CHECK(ended == graph);
+  CUgraphExec exec = nullptr;
+  CU(cuGraphInstantiateWithFlags(&exec, graph, 0));
+  const double t0 = Now();
+  CU(cuGraphLaunch(exec, s));
+  CU(cuStreamSynchronize(s));
+  CHECK(Now() - t0 >= 0.0095);  // 100 kernels of 100 us
+  CU(cuGraphExecDestroy(exec));
+  CU(cuGraphDestroy(graph));
+
+  CU(cuEventDestroy_v2(plain));
+  CU(cuEventDestroy_v2(captured));
+  CU(cuStreamDestroy_v2(s));
+  CU(cuStreamDestroy_v2(other));
+  CU(cuStreamDestroy_v2(blocking));
+  CU(cuModuleUnload(mod));
+}
+
 void CheckUtilization() {
   CUcontext ctx1 = nullptr;
   CU(cuDevicePrimaryCtxRetain(&ctx1, 1));
@@ -1137,6 +1299,7 @@ int main(int argc, char** argv) {
       {"parsers", CheckParsers},         {"before cuInit", CheckBeforeInit},
       {"cuGetProcAddress", CheckProcAddress}, {"devices and NVML", CheckDevices},
       {"memory", CheckMemory},           {"timing", CheckTiming},
+      {"stream capture rules", CheckCaptureRules},
       {"utilisation", CheckUtilization}, {"processes", CheckProcesses},
   };
   for (const Step& s : steps) {

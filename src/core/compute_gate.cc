@@ -24,7 +24,8 @@ constexpr std::int64_t kDrainerIdleNs = 100'000'000;
 // While idleness is tracked: how often the drainer looks at the process's
 // launch count, and how long it must stay unchanged before the drainer
 // waits for the work to finish and reports it.
-constexpr std::int64_t kTrackPollNs = 100'000;
+constexpr std::int64_t kFastPollNs = 100'000;
+constexpr std::int64_t kSlowPollNs = 1'000'000;
 constexpr std::uint64_t kQuietNs = 100'000;
 
 enum State : int { kNone = 0, kBuilding = 1, kReady = 2 };
@@ -374,13 +375,16 @@ void ComputeGate::DrainLoop() {
   for (;;) {
     const std::uint32_t seen = header.gate_closings.load();
     const int slot_index = quota_.slot();
-    bool polling = false;
+    IdleTracking tracking = IdleTracking::kOff;
     if (slot_index >= 0) {
       ProcessSlot& slot = quota_.region().layout()->slots[slot_index];
       DrainRequested(slot);
-      polling = ReportIdle(slot);
+      tracking = ReportIdle(slot);
     }
-    FutexWait(header.gate_closings, seen, polling ? kTrackPollNs : kDrainerIdleNs);
+    FutexWait(header.gate_closings, seen,
+              tracking == IdleTracking::kFast   ? kFastPollNs
+              : tracking == IdleTracking::kSlow ? kSlowPollNs
+                                                : kDrainerIdleNs);
   }
 }
 
@@ -402,17 +406,23 @@ void ComputeGate::DrainRequested(ProcessSlot& slot) {
   if (acknowledged) RingLimiter();
 }
 
-bool ComputeGate::ReportIdle(ProcessSlot& slot) {
+IdleTracking ComputeGate::ReportIdle(ProcessSlot& slot) {
   RegionLayout& layout = *quota_.region().layout();
-  bool polling = false;
+  IdleTracking polling = IdleTracking::kOff;
   bool reported = false;
   for (int d = 0; d < kMaxDevices; ++d) {
-    if (layout.gates[d].track_idle.load(std::memory_order_relaxed) == 0) continue;
+    const std::uint32_t level = layout.gates[d].track_idle.load(std::memory_order_relaxed);
+    if (level == 0) continue;
     const std::uint64_t launches = slot.launches[d].load();
     if (launches == 0) continue;
     // Tracked devices are polled for as long as they are tracked (only while
-    // the pod holds a device others wait for), so a new burst is seen.
-    polling = true;
+    // the pod holds the device), so a new burst is seen; fast while others
+    // wait for the device.
+    if (level >= static_cast<std::uint32_t>(IdleTracking::kFast)) {
+      polling = IdleTracking::kFast;
+    } else if (polling == IdleTracking::kOff) {
+      polling = IdleTracking::kSlow;
+    }
     if (slot.idle_launches[d].load(std::memory_order_acquire) == launches) {
       continue;  // nothing new since the last report
     }

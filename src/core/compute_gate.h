@@ -105,9 +105,9 @@ class ComputeGate {
   void StartDrainer();
   void DrainLoop();
   void DrainRequested(ProcessSlot& slot);
-  // Reports finished work on tracked devices; true while a device this
-  // process used is tracked (the drainer then polls).
-  bool ReportIdle(ProcessSlot& slot);
+  // Reports finished work on tracked devices; returns how often the drainer
+  // must look again (the fastest tracking of a device this process used).
+  IdleTracking ReportIdle(ProcessSlot& slot);
   void WaitForRoom(int device, std::uint32_t limit);
   void MarkLaunch(int device, void* queue, std::uint32_t limit);
   void Retire(void* owner, int device);

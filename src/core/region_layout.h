@@ -70,6 +70,14 @@ struct alignas(64) DeviceLedger {
 };
 static_assert(sizeof(DeviceLedger) == 128);
 
+// How often a process's drainer looks for finished work (DeviceGate::
+// track_idle).
+enum class IdleTracking : std::uint32_t {
+  kOff = 0,
+  kSlow = 1,  // the pod holds the device: its device time is measured by reports
+  kFast = 2,  // ... and other pods wait for it: reported within a fraction of a millisecond
+};
+
 // How a pod's processes are admitted to a device besides the gate word
 // (docs/DESIGN.md, "Compute sharing").
 enum class GateAdmission : std::uint32_t {
@@ -117,9 +125,10 @@ struct alignas(64) DeviceGate {
   // both written by the limiter.
   std::atomic<std::uint32_t> admission;
   std::atomic<std::int32_t> registry_device;
-  // 1 while the pod holds the device and other pods wait for it: each
-  // process's drainer then reports when its work has finished
-  // (ProcessSlot::idle_launches), so the device is handed on at once.
+  // IdleTracking: while the pod holds the device, each process's drainer
+  // reports when its work has finished (ProcessSlot::idle_launches), so the
+  // limiter charges device time until the work ends (a long kernel or graph
+  // is busy, not idle) and, when other pods wait, hands the device on at once.
   std::atomic<std::uint32_t> track_idle;
   std::atomic<std::uint32_t> reserved0;
   // Times another pod took the device over while this one held it.

@@ -41,6 +41,10 @@ using CUmipmappedArray = CUmipmappedArray_st*;
 using CUmemoryPool = CUmemPoolHandle_st*;
 using CUgraph = CUgraph_st*;
 using CUgraphExec = CUgraphExec_st*;
+struct CUgraphNode_st;
+using CUgraphNode = CUgraphNode_st*;
+struct CUgraphEdgeData_st;  // only ever passed by pointer here
+using CUgraphEdgeData = CUgraphEdgeData_st;
 
 // CUresult values vslice returns or checks.
 inline constexpr CUresult CUDA_SUCCESS = 0;
@@ -53,10 +57,12 @@ inline constexpr CUresult CUDA_ERROR_INVALID_DEVICE = 101;
 inline constexpr CUresult CUDA_ERROR_INVALID_IMAGE = 200;
 inline constexpr CUresult CUDA_ERROR_INVALID_CONTEXT = 201;
 inline constexpr CUresult CUDA_ERROR_INVALID_HANDLE = 400;
+inline constexpr CUresult CUDA_ERROR_ILLEGAL_STATE = 401;
 inline constexpr CUresult CUDA_ERROR_NOT_FOUND = 500;
 inline constexpr CUresult CUDA_ERROR_NOT_READY = 600;
 inline constexpr CUresult CUDA_ERROR_NOT_PERMITTED = 800;
 inline constexpr CUresult CUDA_ERROR_NOT_SUPPORTED = 801;
+inline constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901;
 inline constexpr CUresult CUDA_ERROR_UNKNOWN = 999;
 
 // cuGetProcAddress flags (CUdriverProcAddress_flags).
@@ -143,6 +149,16 @@ struct CUlaunchConfig {
 };
 static_assert(sizeof(CUlaunchConfig) == 56 && offsetof(CUlaunchConfig, hStream) == 32);
 
+// CUstreamCaptureMode / CUstreamCaptureStatus (C enums: int-sized).
+using CUstreamCaptureMode = int;
+using CUstreamCaptureStatus = int;
+inline constexpr int CU_STREAM_CAPTURE_MODE_GLOBAL = 0;
+inline constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
+inline constexpr int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
+inline constexpr int CU_STREAM_CAPTURE_STATUS_NONE = 0;
+inline constexpr int CU_STREAM_CAPTURE_STATUS_ACTIVE = 1;
+inline constexpr int CU_STREAM_CAPTURE_STATUS_INVALIDATED = 2;
+
 // The per-thread default stream handle (CU_STREAM_PER_THREAD).
 inline CUstream const kStreamPerThread = reinterpret_cast<CUstream>(0x2);
 // CUevent_flags.
@@ -203,6 +219,13 @@ using cuEventCreate_t = CUresult (*)(CUevent*, unsigned);
 using cuEventRecord_t = CUresult (*)(CUevent, CUstream);
 using cuEventSynchronize_t = CUresult (*)(CUevent);
 using cuEventDestroy_t = CUresult (*)(CUevent);
+using cuStreamBeginCapture_t = CUresult (*)(CUstream);
+using cuStreamBeginCapture_v2_t = CUresult (*)(CUstream, CUstreamCaptureMode);
+using cuStreamBeginCaptureToGraph_t = CUresult (*)(CUstream, CUgraph, const CUgraphNode*,
+                                                   const CUgraphEdgeData*, std::size_t,
+                                                   CUstreamCaptureMode);
+using cuStreamEndCapture_t = CUresult (*)(CUstream, CUgraph*);
+using cuStreamIsCapturing_t = CUresult (*)(CUstream, CUstreamCaptureStatus*);
 
 }  // namespace vslice::cuda
 

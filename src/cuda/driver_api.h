@@ -22,12 +22,15 @@ extern "C" {
   CUresult cuModuleGetFunction(CUfunction*, CUmodule, const char*);
   CUresult cuStreamCreate(CUstream*, unsigned);
   CUresult cuStreamSynchronize(CUstream);
+  CUresult cuStreamDestroy_v2(CUstream);
   CUresult cuLaunchKernel(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                           unsigned, CUstream, void**, void**);
   CUresult cuStreamBeginCapture_v2(CUstream, int);
   CUresult cuStreamEndCapture(CUstream, CUgraph*);
   CUresult cuGraphInstantiateWithFlags(CUgraphExec*, CUgraph, unsigned long long);
   CUresult cuGraphLaunch(CUgraphExec, CUstream);
+  CUresult cuGraphExecDestroy(CUgraphExec);
+  CUresult cuGraphDestroy(CUgraph);
   CUresult cuMemAlloc_v2(CUdeviceptr*, size_t);
   CUresult cuMemFree_v2(CUdeviceptr);
   CUresult cuMemAllocAsync(CUdeviceptr*, size_t, CUstream);

@@ -1,16 +1,29 @@
 // Work submission: every kernel launch route and graph launch passes the
 // pod's compute gate (src/core/compute_gate.h). Memory copies and sets are
 // not gated: they run on copy engines, not on the SMs the gate shares.
+//
+// Stream capture (core/capture_state.h): a launch into a capturing stream is
+// recorded into a graph, not run, so it is no submission and passes the gate
+// untouched; the graph's launch is the submission. While any capture is in
+// progress the gate places no markers and the drain waits, because waiting
+// for the device then would invalidate the capture.
+#include <time.h>
+
+#include "core/capture_state.h"
 #include "core/compute_gate.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "cuda/charge.h"
 #include "cuda/contexts.h"
+#include "cuda/streams.h"
 #include "cuda/wrappers.h"
 
 using namespace vslice::cuda;
 
 namespace {
+
+// How often a drain held back by a capture in progress looks again.
+constexpr long kCaptureRecheckNs = 1'000'000;
 
 // The CUDA side of the gate: devices, drains and queue markers.
 class CudaSubmissions final : public vslice::SubmissionBackend {
@@ -28,9 +41,26 @@ class CudaSubmissions final : public vslice::SubmissionBackend {
       return;
     }
     const std::uint64_t start = vslice::MonotonicNowNs();
-    const CUresult r = set_current(context) == CUDA_SUCCESS ? synchronize() : CUDA_ERROR_INVALID_CONTEXT;
-    vslice::Log(vslice::LogLevel::kDebug, "drain of device %d: %d after %.3f ms", device, r,
-                (vslice::MonotonicNowNs() - start) / 1e6);
+    // Synchronising the context while a capture is in progress would
+    // invalidate the capture, so the drain, and with it the closing's
+    // acknowledgement, waits for the captures to end (the limiter stops
+    // waiting for it after its drain timeout, and charges the pod that time).
+    // Captured launches do not run, so nothing the drain waits for is lost.
+    std::uint64_t held_back_ns = 0;
+    for (;;) {
+      if (vslice::CaptureFreeWait wait; wait) {
+        const CUresult r =
+            set_current(context) == CUDA_SUCCESS ? synchronize() : CUDA_ERROR_INVALID_CONTEXT;
+        vslice::Log(vslice::LogLevel::kDebug,
+                    "drain of device %d: %d after %.3f ms (%.3f ms of them held back by a "
+                    "stream capture)",
+                    device, r, (vslice::MonotonicNowNs() - start) / 1e6, held_back_ns / 1e6);
+        return;
+      }
+      const timespec pause{0, kCaptureRecheckNs};
+      nanosleep(&pause, nullptr);
+      held_back_ns = vslice::MonotonicNowNs() - start;
+    }
   }
 
   void* PlaceMarker(void* queue, void** owner) override {
@@ -56,9 +86,14 @@ class CudaSubmissions final : public vslice::SubmissionBackend {
   }
 
   void AwaitMarker(void* marker) override {
-    auto wait = Real<cuEventSynchronize_t>(Entry::cuEventSynchronize);
+    auto synchronize = Real<cuEventSynchronize_t>(Entry::cuEventSynchronize);
     auto destroy = Real<cuEventDestroy_t>(Entry::cuEventDestroy_v2);
-    if (wait != nullptr) wait(static_cast<CUevent>(marker));
+    // Not while a capture is in progress (that would invalidate it): the
+    // marker is then freed unawaited, which the driver allows (it releases a
+    // pending event once it completes); the queue goes unbounded meanwhile.
+    if (vslice::CaptureFreeWait wait; wait && synchronize != nullptr) {
+      synchronize(static_cast<CUevent>(marker));
+    }
     if (destroy != nullptr) destroy(static_cast<CUevent>(marker));
   }
 };
@@ -71,9 +106,27 @@ template <typename Launch>
 CUresult Gated(CUstream stream, bool per_thread, Launch launch) {
   vslice::ComputeGate* gate = vslice::ComputeGate::ForSubmission(g_submissions);
   if (gate == nullptr) return launch();
+  const CUstream queue = StreamMeant(stream, per_thread);
+  bool markable = true;
+  if (vslice::CaptureInProgress()) {
+    // A launch into a capturing stream (or one whose capture was
+    // invalidated, which runs nothing) is no submission: no wait, no count,
+    // no marker, no drain mark.
+    if (const int status = CaptureStatus(queue); status == CU_STREAM_CAPTURE_STATUS_ACTIVE ||
+                                                 status == CU_STREAM_CAPTURE_STATUS_INVALIDATED) {
+      return launch();
+    }
+    // Any other is, but unmarked: a marker would have to be awaited, which
+    // the capture forbids (the gate's Leave without a queue never marks).
+    markable = false;
+  }
   const int device = gate->Enter();
   const CUresult result = launch();
-  gate->Leave(device, (per_thread && stream == nullptr) ? kStreamPerThread : stream);
+  if (markable) {
+    gate->Leave(device, queue);
+  } else {
+    gate->Leave(device);
+  }
   return result;
 }
 

@@ -67,6 +67,21 @@ VSLICE_EXPORT vc::CUresult cuLaunchCooperativeKernel_ptsz(vc::CUfunction, unsign
                                                           unsigned, vc::CUstream, void**);
 VSLICE_EXPORT vc::CUresult cuGraphLaunch(vc::CUgraphExec, vc::CUstream);
 VSLICE_EXPORT vc::CUresult cuGraphLaunch_ptsz(vc::CUgraphExec, vc::CUstream);
+// capture_hooks.cc
+VSLICE_EXPORT vc::CUresult cuStreamBeginCapture(vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuStreamBeginCapture_ptsz(vc::CUstream);
+VSLICE_EXPORT vc::CUresult cuStreamBeginCapture_v2(vc::CUstream, vc::CUstreamCaptureMode);
+VSLICE_EXPORT vc::CUresult cuStreamBeginCapture_v2_ptsz(vc::CUstream, vc::CUstreamCaptureMode);
+VSLICE_EXPORT vc::CUresult cuStreamBeginCaptureToGraph(vc::CUstream, vc::CUgraph,
+                                                       const vc::CUgraphNode*,
+                                                       const vc::CUgraphEdgeData*, size_t,
+                                                       vc::CUstreamCaptureMode);
+VSLICE_EXPORT vc::CUresult cuStreamBeginCaptureToGraph_ptsz(vc::CUstream, vc::CUgraph,
+                                                            const vc::CUgraphNode*,
+                                                            const vc::CUgraphEdgeData*, size_t,
+                                                            vc::CUstreamCaptureMode);
+VSLICE_EXPORT vc::CUresult cuStreamEndCapture(vc::CUstream, vc::CUgraph*);
+VSLICE_EXPORT vc::CUresult cuStreamEndCapture_ptsz(vc::CUstream, vc::CUgraph*);
 // nvml_hooks.cc
 VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetMemoryInfo(vn::nvmlDevice_t, vn::nvmlMemory_t*);
 VSLICE_EXPORT vn::nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(vn::nvmlDevice_t, vn::nvmlMemory_v2_t*);

@@ -249,8 +249,10 @@ void ComputeArbiter::ViewNode(DeviceState& state, PriorityClass mine, DeviceObse
   o.virtual_clock = device.virtual_clock[static_cast<std::uint32_t>(mine)].load();
   for (int p = 0; p < kRegistryPods; ++p) {
     if (p == pod_ || reg.pods[p].state.load(std::memory_order_relaxed) != ActivePod()) continue;
+    if (!PeerAlive(p)) continue;
+    o.node_has_others = true;
     const RegistryPodDevice& entry = reg.pods[p].devices[state.registry_device];
-    if (entry.present.load(std::memory_order_relaxed) == 0 || !PeerAlive(p)) continue;
+    if (entry.present.load(std::memory_order_relaxed) == 0) continue;
     const PriorityClass theirs = PriorityClassFromWord(entry.priority.load());
     const std::uint64_t vt = entry.virtual_time.load();
     o.others_present = true;
@@ -283,14 +285,18 @@ void ComputeArbiter::PassDevice(int device, DeviceState& state, std::uint64_t no
   o.priority = PriorityClassFromWord(gate.priority.load());
   ViewNode(state, o.priority, o);
   o.cap = EffectiveCap(gate, o.others_present);
+  o.reports = gate.track_idle.load() != static_cast<std::uint32_t>(IdleTracking::kOff);
   if (state.policy.phase() == Phase::kDraining) {
     o.drain_acknowledged = DrainAcknowledged(device, state, now);
   }
+  const bool was_holding = state.policy.holding();
   Decision d = state.policy.Decide(o);
-  if (d.take || d.hand_over || d.lost || d.request_drain) {
+  const bool handed = !was_holding && state.policy.holding() && !d.take;
+  if (d.take || d.hand_over || d.lost || d.request_drain || handed) {
     Log(LogLevel::kDebug,
-        "t=%.3f device %d:%s%s%s%s vt %llu (holder %d vt %llu, next %d vt %llu), charged %.3f ms",
+        "t=%.3f device %d:%s%s%s%s%s vt %llu (holder %d vt %llu, next %d vt %llu), charged %.3f ms",
         now / 1e6, device, d.take ? (d.takeover ? " take-over" : " take") : "",
+        handed ? " handed" : "",
         d.hand_over ? " hand-over" : "", d.lost ? " lost" : "", d.request_drain ? " drain" : "",
         static_cast<unsigned long long>(d.virtual_time), o.holder.pod,
         static_cast<unsigned long long>(o.holder_virtual_time),
@@ -319,7 +325,7 @@ void ComputeArbiter::Apply(int device, DeviceState& state, const DeviceObservati
     } else {
       state.policy.TakeFailed();
       d.open = d.admission == GateAdmission::kTakeover && d.open;
-      d.track_idle = false;
+      d.track_idle = IdleTracking::kOff;
     }
   }
   if (d.hand_over && shared != nullptr) HandOver(state, o);
@@ -334,15 +340,16 @@ void ComputeArbiter::Apply(int device, DeviceState& state, const DeviceObservati
   gate.admission.store(static_cast<std::uint32_t>(d.admission));
   gate.inflight_launches.store(d.inflight_launches);
   gate.launch_ns.store(d.launch_ns, std::memory_order_relaxed);
-  const bool tracking = gate.track_idle.exchange(d.track_idle ? 1 : 0) != 0;
+  const auto was_tracking = static_cast<IdleTracking>(
+      gate.track_idle.exchange(static_cast<std::uint32_t>(d.track_idle)));
   if (d.request_drain) {
     gate.open.store(d.open ? 1 : 0);
     state.drain_epoch = gate.epoch.fetch_add(1) + 1;
     state.gone.reset();
     state.owners_checked_at = o.now;
     NudgeDrainers();
-  } else if (d.track_idle && !tracking) {
-    NudgeDrainers();  // start reporting now, not at the drainer's next idle wake-up
+  } else if (static_cast<std::uint32_t>(d.track_idle) > static_cast<std::uint32_t>(was_tracking)) {
+    NudgeDrainers();  // report now, not at the drainer's next idle wake-up
   }
   const bool was_open = gate.open.exchange(d.open ? 1 : 0) != 0;
   if (d.open && !was_open) {

@@ -33,6 +33,9 @@ bool DevicePolicy::Busy(const DeviceObservation& o) {
   // Every process reported its launches finished: idle now, however recently
   // the limiter noticed them (a short request fits between two passes).
   if (o.drained) return false;
+  // Reporting, a process has unfinished work until it says otherwise: a
+  // long kernel or graph is busy, however long no launch follows it.
+  if (o.reports && o.launches != 0) return true;
   return last_activity_ != 0 && o.now - last_activity_ < settings_.idle_ns;
 }
 
@@ -51,7 +54,8 @@ std::uint64_t DevicePolicy::Charge(const DeviceObservation& o) {
   // now while busy, up to the reported end of its work once it drained.
   const std::uint64_t from = std::max(charged_until_, held_since_);
   std::uint64_t until = o.now;
-  const bool busy = o.waiting || o.now - last_activity_ < settings_.idle_ns;
+  const bool busy = o.waiting || (o.reports && o.launches != 0) ||
+                    o.now - last_activity_ < settings_.idle_ns;
   if (o.drained) until = std::max(from, std::min(o.now, o.drained_at));
   const std::uint64_t charged = (busy || o.drained) && until > from ? until - from : 0;
   charged_until_ = o.drained ? o.now : std::max(from, until);
@@ -105,6 +109,7 @@ void DevicePolicy::StartDrain(const DeviceObservation& o, bool hand_over_after, 
   phase_ = Phase::kDraining;
   hand_over_after_drain_ = hand_over_after;
   drain_started_ = o.now;
+  charged_until_ = std::max(charged_until_, o.now);
   d.request_drain = true;
 }
 
@@ -140,9 +145,14 @@ Decision DevicePolicy::Decide(const DeviceObservation& o) {
 
   switch (phase_) {
     case Phase::kDraining:
+      // The drain is device time too: the pod's work runs until it ends.
+      // Charged as it goes, so the virtual time others compare with is
+      // current even while a long queue drains.
+      if (o.now > charged_until_) {
+        d.charge_ns += o.now - std::max(charged_until_, drain_started_);
+        charged_until_ = o.now;
+      }
       if (o.drain_acknowledged || o.now - drain_started_ >= settings_.drain_timeout_ns) {
-        // The drain is device time too: the pod's work ran until it ended.
-        d.charge_ns += o.now > drain_started_ ? o.now - drain_started_ : 0;
         phase_ = Phase::kIdle;
         d.hand_over = hand_over_after_drain_ && holder_is_me && o.registry;
         hand_over_after_drain_ = false;
@@ -244,20 +254,21 @@ void DevicePolicy::FillGate(const DeviceObservation& o, Decision& d) const {
   } else {
     d.open = phase_ == Phase::kHolding;
   }
-  // Bounded while a pod that may need the device soon shares it, or capped.
-  // A pod alone on a device runs unbounded: a pod that arrives takes the
-  // device over or waits for the holder's slot, and on a GPU its work is
-  // time-sliced with whatever the holder still has queued.
+  // Tightly bounded while a pod that may need the device soon shares it, or
+  // capped; loosely while other pods live on the node (one may arrive on the
+  // device and must not wait for seconds of queued work); not at all
+  // otherwise.
   const bool shared = capped || (high ? o.peers_present : o.others_present);
-  if (shared) {
-    std::uint64_t n = kDefaultInflightLaunches;
-    if (launch_ns_ > 0) {
-      n = static_cast<std::uint64_t>(static_cast<double>(settings_.inflight_ns) / launch_ns_);
-    }
+  if (shared || o.node_has_others) {
+    const std::uint64_t budget = shared ? settings_.inflight_ns : settings_.solo_inflight_ns;
+    std::uint64_t n = shared ? kDefaultInflightLaunches : kDefaultSoloInflightLaunches;
+    if (launch_ns_ > 0) n = static_cast<std::uint64_t>(static_cast<double>(budget) / launch_ns_);
     d.inflight_launches = static_cast<std::uint32_t>(
         std::clamp<std::uint64_t>(n, 1, kMaxInflightLaunches));
   }
-  d.track_idle = phase_ == Phase::kHolding && o.registry && o.best_other.valid;
+  if (phase_ == Phase::kHolding) {
+    d.track_idle = o.registry && o.best_other.valid ? IdleTracking::kFast : IdleTracking::kSlow;
+  }
 }
 
 }  // namespace vslice::limiter

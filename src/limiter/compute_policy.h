@@ -34,8 +34,10 @@ namespace vslice::limiter {
 
 // Virtual time is device time × kVirtualTimeScale ÷ weight.
 inline constexpr std::uint64_t kVirtualTimeScale = 64;
-// Launches a bounded pod may keep in flight before its time per launch is known.
+// Launches a bounded pod may keep in flight before its time per launch is
+// known: while it shares a device, and while alone on it.
 inline constexpr std::uint32_t kDefaultInflightLaunches = 32;
+inline constexpr std::uint32_t kDefaultSoloInflightLaunches = 256;
 inline constexpr std::uint32_t kMaxInflightLaunches = 4096;
 
 struct PolicySettings {
@@ -45,6 +47,10 @@ struct PolicySettings {
   std::uint64_t idle_ns = 5'000'000;         // no launch, no waiter: idle
   std::uint64_t hold_ns = 1'000'000;         // kept after the holder's work drained
   std::uint64_t inflight_ns = 500'000;       // queued device time while shared
+  // Queued device time of a pod alone on a device while other pods live on
+  // the node: plenty to keep the device busy, little enough that a pod
+  // arriving waits for at most this much of the first one's queue.
+  std::uint64_t solo_inflight_ns = 20'000'000;
   std::uint64_t credit_ns = 50'000'000;      // a returning pod's lag, at most
   std::uint64_t takeover_margin_ns = 1'000'000;  // how far behind to take over
   std::uint64_t drain_timeout_ns = 2'000'000'000;
@@ -68,6 +74,7 @@ struct DeviceObservation {
   bool drained = false;            // every process reported its launches finished
   std::uint64_t drained_at = 0;    // when the last of them did
   bool drain_acknowledged = false; // every process acknowledged the drain asked for
+  bool reports = false;            // the processes report finished work (tracking on)
   // Settings (the cap already resolved against the cap policy).
   std::uint32_t cap = 0;           // percent, 0 = none
   std::uint32_t weight = 1;
@@ -78,6 +85,7 @@ struct DeviceObservation {
   Holder holder;                   // who holds the device (never a dead pod)
   std::uint32_t holder_word = 0;   // as read (for the driver's compare-and-swap)
   std::uint64_t holder_virtual_time = 0;
+  bool node_has_others = false;    // another live pod on the node, on any device
   bool others_present = false;     // another live pod uses the device
   bool peers_present = false;      // ... of this pod's class or higher
   Candidate best_other;            // the best other pod wanting the device
@@ -91,7 +99,7 @@ struct Decision {
   bool open = false;
   GateAdmission admission = GateAdmission::kGateOnly;
   std::uint32_t inflight_launches = 0;  // 0: unbounded
-  bool track_idle = false;
+  IdleTracking track_idle = IdleTracking::kOff;
   bool request_drain = false;           // ask the processes to drain now
   // The registry holder word.
   bool take = false;            // become the holder (compare-and-swap from the holder observed)

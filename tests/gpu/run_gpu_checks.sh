@@ -58,6 +58,56 @@ else
   check runtime_probe_build 1 "nvcc failed: $(tail -3 "$logs/nvcc.txt" | tr '\n' ' ')"
 fi
 
+echo "== CUDA graph capture in gated pods"
+# A capture in global mode (PyTorch's, torch.compile's and vLLM's default)
+# must survive the compute gate: in a pod capped at 50% (its limiter bounds
+# and drains the pod's queue), and in a pod sharing the device through a node
+# registry with a weight while a neighbour keeps the device busy.
+capture_probe="$work/capture_probe"
+nvcc -O2 -o "$capture_probe" "$here/capture_probe.cu" >"$logs/nvcc_capture.txt" 2>&1
+capture_built=$?
+[ "$capture_built" = 0 ] ||
+  check capture_probe_build 1 "nvcc failed: $(tail -3 "$logs/nvcc_capture.txt" | tr '\n' ' ')"
+limiter_pids=()
+start_limiter() {  # ENV...: the limiter of the pod whose region ENV names, in the background
+  env "$@" "$build/bin/vslice-limiter" >>"$logs/limiters.txt" 2>&1 &
+  limiter_pids+=($!)
+  sleep 0.5
+}
+gated_captures() {  # NAME ENV...: the capture probe and the PyTorch graph check in that pod
+  local name=$1
+  shift
+  if [ "$capture_built" = 0 ]; then
+    env "$@" "$capture_probe" >"$logs/$name.txt" 2>&1
+    grep -qx "graph_capture kernels=1000 begin=0 record=0 end=0 instantiate=0 launch=0 sync=0" \
+      "$logs/$name.txt"
+    check "${name}_cuda_graph_capture" $? "$(grep '^graph_capture' "$logs/$name.txt" ||
+                                             tail -2 "$logs/$name.txt" | tr '\n' ' ')"
+  fi
+  env "$@" python3 "$here/torch_graph_check.py" >"$logs/${name}_torch.txt" 2>&1
+  while read -r _ check_name status detail; do
+    [ "$status" = PASS ]; check "${name}_${check_name}" $? "$detail"
+  done < <(grep '^check ' "$logs/${name}_torch.txt")
+  grep -q '^check ' "$logs/${name}_torch.txt" ||
+    check "${name}_torch_ran" 1 "$(tail -3 "$logs/${name}_torch.txt" | tr '\n' ' ')"
+}
+capped="$(pod capture_capped 8g) CUDA_DEVICE_SM_LIMIT=50"
+start_limiter $capped
+gated_captures capped50 $capped
+registry="VSLICE_REGISTRY=$work/node.registry"
+shared="$(pod capture_shared 8g) $registry VSLICE_WEIGHT=20"
+neighbour="$(pod capture_neighbour 8g) $registry VSLICE_WEIGHT=40"
+start_limiter $shared
+start_limiter $neighbour
+env $neighbour "$build/bin/vslice_probe" spin:20000 >"$logs/capture_neighbour.txt" 2>&1 &
+neighbour_pid=$!
+sleep 1
+gated_captures shared_weight20 $shared
+kill "$neighbour_pid" 2>/dev/null
+wait "$neighbour_pid" 2>/dev/null
+kill "${limiter_pids[@]}" 2>/dev/null
+wait "${limiter_pids[@]}" 2>/dev/null
+
 echo "== PyTorch (default context reserve: 512 MiB per process)"
 quota=$((2 * gib))
 export EXPECT_RESERVE_BYTES=$((512 << 20))

@@ -15,8 +15,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/pod_region.h"
 #include "compute_pod.h"
+#include "core/pod_region.h"
 #include "process_harness.h"
 
 namespace vslice::testing {

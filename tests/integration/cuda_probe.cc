@@ -59,6 +59,21 @@
 //                     each thread creates a context, allocates in it, launches a kernel
 //                     and destroys it, ITERATIONS times: "ctx_threads threads=T
 //                     iterations=I failures=F".
+//   capture:N:MS:MODE:REPLAYS[:busy]
+//                     on a new non-blocking stream, capture N kernel launches spread
+//                     over MS ms in MODE (global, thread_local or relaxed; begun and
+//                     ended through the route's entry points), printing
+//                     "capture begun" and "capture ended" around it; instantiate the
+//                     graph, launch it REPLAYS times and wait for it: "capture kernels=N
+//                     mode=MODE begin -> R record -> R end -> R instantiate -> R launch -> R
+//                     sync -> R busy=K" (record: the captured launches). With busy, another
+//                     thread launches kernels on a stream of its own until the capture has
+//                     ended (K of them).
+//   capture_errors    captures that fail, through the route's entry points: a begin on
+//                     the legacy stream, a capture invalidated by synchronising its
+//                     stream, then its end, and an end of a stream that no longer
+//                     captures: "capture_errors begin_legacy -> R sync -> R end -> R
+//                     end_again -> R".
 //   on_signal:exit|return
 //                     SIGTERM and SIGINT print "signal N"; then exit at once (exit) or
 //                     carry on (return).
@@ -110,6 +125,8 @@ struct Api {
   cuMipmappedArrayDestroy_t mipmapped_destroy;
   cuMemGetInfo_t mem_get_info;
   cuDeviceTotalMem_t device_total_mem;
+  cuStreamBeginCapture_v2_t stream_begin_capture;
+  cuStreamEndCapture_t stream_end_capture;
 };
 
 Api DirectApi() {
@@ -118,7 +135,7 @@ Api DirectApi() {
              &cuMemFreeAsync,      &cuMemCreate,           &cuMemRelease,
              &cuArrayCreate_v2,    &cuArray3DCreate_v2,    &cuArrayDestroy,
              &cuMipmappedArrayCreate, &cuMipmappedArrayDestroy, &cuMemGetInfo_v2,
-             &cuDeviceTotalMem_v2};
+             &cuDeviceTotalMem_v2,    &cuStreamBeginCapture_v2, &cuStreamEndCapture};
 }
 
 template <typename Fn>
@@ -174,7 +191,11 @@ bool RouteApi(const std::string& route, Api* api) {
          Lookup(route, "cuMipmappedArrayDestroy", "cuMipmappedArrayDestroy",
                 &api->mipmapped_destroy) &&
          Lookup(route, "cuMemGetInfo_v2", "cuMemGetInfo", &api->mem_get_info) &&
-         Lookup(route, "cuDeviceTotalMem_v2", "cuDeviceTotalMem", &api->device_total_mem);
+         Lookup(route, "cuDeviceTotalMem_v2", "cuDeviceTotalMem", &api->device_total_mem) &&
+         Lookup(route, pt ? "cuStreamBeginCapture_v2_ptsz" : "cuStreamBeginCapture_v2",
+                "cuStreamBeginCapture", &api->stream_begin_capture) &&
+         Lookup(route, pt ? "cuStreamEndCapture_ptsz" : "cuStreamEndCapture", "cuStreamEndCapture",
+                &api->stream_end_capture);
 }
 
 bool ParseSize(std::string_view text, unsigned long long* out) {
@@ -370,10 +391,83 @@ CUfunction ProbeKernel() {
   return kernel;
 }
 
-// One spin kernel on the current context's default stream.
-CUresult LaunchSpin(CUfunction kernel) {
+// One spin kernel on `stream` (the current context's default stream: 0).
+CUresult LaunchSpin(CUfunction kernel, CUstream stream = nullptr) {
   vslice::testing::SpinKernelParams spin;
-  return cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, spin.params, nullptr);
+  return cuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, stream, spin.params, nullptr);
+}
+
+constexpr unsigned kStreamNonBlocking = 0x1;  // CU_STREAM_NON_BLOCKING
+
+// The capture step (see the top of this file), in `context`, beginning and
+// ending the capture through the route's entry points.
+bool CaptureStep(const Api& api, CUcontext context, const std::vector<std::string>& args) {
+  const struct {
+    const char* name;
+    int mode;
+  } kModes[] = {{"global", CU_STREAM_CAPTURE_MODE_GLOBAL},
+                {"thread_local", CU_STREAM_CAPTURE_MODE_THREAD_LOCAL},
+                {"relaxed", CU_STREAM_CAPTURE_MODE_RELAXED}};
+  int mode = -1;
+  for (const auto& m : kModes) {
+    if (args.size() >= 3 && args[2] == m.name) mode = m.mode;
+  }
+  if (args.size() < 4 || args.size() > 5 || mode < 0 || (args.size() == 5 && args[4] != "busy")) {
+    return false;
+  }
+  const long kernels = std::atol(args[0].c_str());
+  const long ms = std::atol(args[1].c_str());
+  const int replays = std::atoi(args[3].c_str());
+  CUfunction kernel = ProbeKernel();
+  CUstream stream = nullptr;
+  if (kernel == nullptr || cuStreamCreate(&stream, kStreamNonBlocking) != CUDA_SUCCESS) {
+    return false;
+  }
+
+  // The other thread's launches are ordinary submissions while the capture
+  // lasts: the process keeps asking for the device, so its gate keeps closing.
+  std::atomic<bool> captured{false};
+  std::atomic<unsigned long long> busy{0};
+  std::thread other;
+  if (args.size() == 5) {
+    other = std::thread([&] {
+      cuCtxSetCurrent(context);
+      CUstream own = nullptr;
+      if (cuStreamCreate(&own, kStreamNonBlocking) != CUDA_SUCCESS) return;
+      while (!captured.load() && LaunchSpin(kernel, own) == CUDA_SUCCESS) busy.fetch_add(1);
+      cuStreamSynchronize(own);  // after the capture: it would invalidate a global one
+      cuStreamDestroy_v2(own);
+    });
+  }
+  const CUresult begin = api.stream_begin_capture(stream, mode);
+  std::printf("capture begun\n");
+  const auto start = std::chrono::steady_clock::now();
+  CUresult launched = CUDA_SUCCESS;
+  for (long k = 0; k < kernels && launched == CUDA_SUCCESS; ++k) {
+    std::this_thread::sleep_until(start + std::chrono::microseconds(ms * 1000 * k / kernels));
+    launched = LaunchSpin(kernel, stream);
+  }
+  CUgraph graph = nullptr;
+  const CUresult end = api.stream_end_capture(stream, &graph);
+  std::printf("capture ended\n");
+  captured.store(true);
+  if (other.joinable()) other.join();
+  CUgraphExec exec = nullptr;
+  const CUresult instantiate =
+      graph != nullptr ? cuGraphInstantiateWithFlags(&exec, graph, 0) : CUDA_ERROR_INVALID_VALUE;
+  CUresult replayed = exec != nullptr ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+  for (int r = 0; r < replays && replayed == CUDA_SUCCESS; ++r) {
+    replayed = cuGraphLaunch(exec, stream);
+  }
+  const CUresult synced = cuStreamSynchronize(stream);
+  std::printf("capture kernels=%ld mode=%s begin -> %d record -> %d end -> %d instantiate -> %d "
+              "launch -> %d sync -> %d busy=%llu\n",
+              kernels, args[2].c_str(), begin, launched, end, instantiate, replayed, synced,
+              busy.load());
+  if (exec != nullptr) cuGraphExecDestroy(exec);
+  if (graph != nullptr) cuGraphDestroy(graph);
+  cuStreamDestroy_v2(stream);
+  return true;
 }
 
 // Threads allocating and freeing at random; every thread works in `context`.
@@ -551,6 +645,28 @@ bool NvmlProcesses(const char* symbol, const std::string& version) {
     std::printf(" %u:%llu", infos[i].pid, infos[i].usedGpuMemory);
   }
   std::printf(" -> %d\n", r);
+  return true;
+}
+
+// The capture_errors step (see the top of this file).
+bool CaptureErrorsStep(const Api& api) {
+  CUfunction kernel = ProbeKernel();
+  CUstream stream = nullptr;
+  if (kernel == nullptr || cuStreamCreate(&stream, kStreamNonBlocking) != CUDA_SUCCESS) {
+    return false;
+  }
+  const CUresult begin_legacy = api.stream_begin_capture(nullptr, CU_STREAM_CAPTURE_MODE_GLOBAL);
+  CUresult sync = CUDA_ERROR_UNKNOWN;
+  if (api.stream_begin_capture(stream, CU_STREAM_CAPTURE_MODE_RELAXED) == CUDA_SUCCESS &&
+      LaunchSpin(kernel, stream) == CUDA_SUCCESS) {
+    sync = cuStreamSynchronize(stream);
+  }
+  CUgraph graph = nullptr;
+  const CUresult end = api.stream_end_capture(stream, &graph);
+  const CUresult end_again = api.stream_end_capture(stream, &graph);
+  std::printf("capture_errors begin_legacy -> %d sync -> %d end -> %d end_again -> %d\n",
+              begin_legacy, sync, end, end_again);
+  cuStreamDestroy_v2(stream);
   return true;
 }
 
@@ -827,6 +943,17 @@ int main(int argc, char** argv) {
       }
       ContextThreads(probe.api(), device, std::atoi(parts[0].c_str()), std::atoi(parts[1].c_str()));
       cuCtxSetCurrent(context);
+    } else if (verb == "capture") {
+      if (!CaptureStep(probe.api(), context, SplitColons(rest))) {
+        std::fprintf(stderr, "probe: bad step %s (expected capture:N:MS:MODE:REPLAYS[:busy])\n",
+                     step.c_str());
+        return 1;
+      }
+    } else if (verb == "capture_errors") {
+      if (!CaptureErrorsStep(probe.api())) {
+        std::fprintf(stderr, "probe: cannot set up %s\n", step.c_str());
+        return 1;
+      }
     } else if (verb == "on_signal") {
       g_exit_on_signal = rest == "exit" ? 1 : 0;
       struct sigaction action {};

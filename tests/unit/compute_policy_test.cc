@@ -62,8 +62,12 @@ TEST(ComputePolicy, AFreeDeviceGoesToTheBusyPod) {
   EXPECT_TRUE(d.open);
   EXPECT_TRUE(d.wants);
   EXPECT_EQ(d.admission, GateAdmission::kExclusive);
-  EXPECT_EQ(d.inflight_launches, 0u) << "alone on the device: unbounded";
+  EXPECT_EQ(d.inflight_launches, 0u) << "alone on the node: unbounded";
   EXPECT_TRUE(pod.policy.holding());
+  // Alone on the device, but with other pods on the node: a pod that arrives
+  // waits for at most the solo budget of queued work.
+  pod.o.node_has_others = true;
+  EXPECT_EQ(pod.Pass(1 * kMs).inflight_launches, kDefaultSoloInflightLaunches);
 }
 
 TEST(ComputePolicy, AnIdlePodTakesNothing) {
@@ -101,7 +105,7 @@ TEST(ComputePolicy, HighPriorityPodsAreAdmittedByTakeover) {
   const Decision d = high.Pass(100 * kUs);
   EXPECT_TRUE(high.policy.holding());
   EXPECT_TRUE(d.open);
-  EXPECT_TRUE(d.track_idle) << "another pod waits: report the end of the work";
+  EXPECT_EQ(d.track_idle, IdleTracking::kFast) << "another pod waits: report the end of the work";
   EXPECT_EQ(d.inflight_launches, 0u) << "nobody outranks or equals it: unbounded";
 }
 
