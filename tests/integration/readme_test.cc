@@ -62,10 +62,12 @@ std::string WithoutPids(const std::string& line) {
   return std::regex_replace(line, pid, "$1N");
 }
 
+// The operator's environment: the tools, the test's pod folder, and no
+// region of its own (one that does not exist, rather than the host's default).
 std::map<std::string, std::string> ToolEnvironment(const Scratch& scratch) {
   std::map<std::string, std::string> env = PodEnvironment(scratch);
   env.erase("LD_PRELOAD");
-  env.erase("VSLICE_REGION");
+  env["VSLICE_REGION"] = scratch.File("no-such.region");
   return env;
 }
 
