@@ -13,4 +13,12 @@ cd "$build"
 # tests run real processes on a 2-core machine, and one fault test has been
 # seen to hang once in many runs (docs/TESTING.md, "Known issues"); the first
 # failure's output stays in the log.
-ctest --output-on-failure -j"$(nproc)" --timeout 300 --repeat until-pass:2 "$@"
+summary="$(mktemp)"
+trap 'rm -f "$summary"' EXIT
+set +e
+ctest --output-on-failure -j"$(nproc)" --timeout 300 --repeat until-pass:2 "$@" | tee "$summary"
+status=${PIPESTATUS[0]}
+set -e
+# ctest says which tests skipped; this says why.
+"$root/scripts/skip-reasons.sh" "$summary" Testing/Temporary/LastTest.log
+exit "$status"

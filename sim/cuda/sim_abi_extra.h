@@ -111,8 +111,6 @@ inline constexpr unsigned CU_MEMHOSTALLOC_DEVICEMAP = 0x02;
 inline constexpr unsigned CU_MEMHOSTALLOC_WRITECOMBINED = 0x04;
 
 // CUDA_ARRAY3D flags.
-inline constexpr unsigned CUDA_ARRAY3D_LAYERED = 0x01;
-inline constexpr unsigned CUDA_ARRAY3D_CUBEMAP = 0x04;
 
 // CUmemAllocationGranularity_flags.
 inline constexpr int CU_MEM_ALLOC_GRANULARITY_MINIMUM = 0x0;

@@ -10,8 +10,39 @@
 #include "cli/cli_error.h"
 
 namespace vslice::cli {
+namespace {
 
-std::string PodsDir(const Options& options) { return std::string(options.run_dir) + "/pods"; }
+constexpr std::size_t kMaxPodName = 128;
+
+}  // namespace
+
+std::string PodFolder(const Options& env) { return env.pod_dir; }
+
+std::string PodRegionPath(const Options& env, const std::string& name) {
+  return PodFolder(env) + "/" + name + ".region";
+}
+
+void EnsurePodFolder(const Options& env) {
+  // Shared by every user's pods, like /tmp: sticky and writable by all.
+  const std::string folder = PodFolder(env);
+  if (folder == std::string(env.run_dir) + "/pods") EnsureDirectory(env.run_dir, 01777);
+  EnsureDirectory(folder, 01777);
+}
+
+std::string NodeRegistryPath(const Options& env) { return env.registry_path; }
+
+void CheckPodName(const std::string& option, const std::string& name) {
+  bool ok = !name.empty() && name.size() <= kMaxPodName && name[0] != '.' && name[0] != '-';
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '_' || c == '-');
+  }
+  if (!ok) {
+    throw UsageError("bad value '" + name + "' for " + option +
+                     ": expected 1 to 128 letters, digits, '.', '_' or '-', not starting with "
+                     "'.' or '-'");
+  }
+}
 
 std::string ExecutableDir() {
   std::vector<char> buf(4096);

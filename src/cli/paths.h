@@ -1,4 +1,5 @@
-// File-system helpers of the CLI.
+// File-system helpers of the CLI, and where it finds a node's pods: the pod
+// folder and the node registry.
 #ifndef VSLICE_CLI_PATHS_H_
 #define VSLICE_CLI_PATHS_H_
 
@@ -8,8 +9,24 @@
 
 namespace vslice::cli {
 
-// Where `vslice run` keeps its pods' regions: <run_dir>/pods.
-std::string PodsDir(const Options& options);
+// The folder of the pods `vslice run --pod NAME` creates and `vslice status`,
+// `top` and `set` look in (VSLICE_POD_DIR, else <VSLICE_RUN_DIR>/pods,
+// /tmp/vslice/pods by default).
+std::string PodFolder(const Options& env);
+// The region of pod `name` in the pod folder: <folder>/<name>.region.
+std::string PodRegionPath(const Options& env, const std::string& name);
+// Creates the pod folder (and, for the default one, the run folder) with
+// mode 1777 where missing, so that every user's pods share it. Throws Failure.
+void EnsurePodFolder(const Options& env);
+
+// The node registry the CLI shows, or "" for none (VSLICE_REGISTRY=off). The
+// one place the CLI takes it from: the one the pods use (named, else the
+// default; Options::registry_origin).
+std::string NodeRegistryPath(const Options& env);
+
+// Throws UsageError naming `option` unless `name` is a pod name: 1 to 128
+// letters, digits, '.', '_' or '-', not starting with '.' or '-'.
+void CheckPodName(const std::string& option, const std::string& name);
 
 // The folder of the running executable (/proc/self/exe), e.g. ".../build/bin".
 // Throws Failure when it cannot be read.

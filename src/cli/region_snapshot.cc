@@ -1,16 +1,25 @@
 #include "cli/region_snapshot.h"
 
 #include "core/clock.h"
+#include "core/layout_checks.h"
+#include "core/pod_name.h"
 #include "core/region_layout.h"
 
 namespace vslice::cli {
 
-RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
+bool TakeSnapshot(const PodRegion& region, const std::string& path, RegionSnapshot* out,
+                  std::string* error) {
   const RegionLayout& layout = *region.layout();
   RegionSnapshot s;
   s.path = path;
+  s.name = PodNameOfRegion(path);
   s.now_unix_ns = UnixNowNs();
   s.now_mono_ns = MonotonicNowNs();
+  char why[512];
+  if (!CheckRegionValues(layout, s.now_unix_ns, why, sizeof why)) {
+    *error = "region file " + path + ": " + why;
+    return false;
+  }
   s.compute_managed = layout.header.compute_managed.load() != 0;
   s.created_unix_ns = layout.header.created_unix_ns.load();
   s.limiter_pid = layout.header.limiter_pid.load();
@@ -18,8 +27,6 @@ RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
   s.reconciles = layout.header.reconciles.load();
   s.processes_reaped = layout.header.processes_reaped.load();
 
-  bool held[kMaxDevices] = {};
-  std::uint64_t launches[kMaxDevices] = {};
   for (int i = 0; i < kMaxProcesses; ++i) {
     const ProcessSlot& slot = layout.slots[i];
     if (slot.state.load() != static_cast<std::uint32_t>(SlotState::kActive)) continue;
@@ -29,17 +36,22 @@ RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
     p.started_unix_ns = slot.started_unix_ns.load();
     for (int d = 0; d < kMaxDevices; ++d) {
       p.used[d] = slot.used[d].load();
-      if (p.used[d] != 0) held[d] = true;
       p.launches[d] = slot.launches[d].load();
-      launches[d] += p.launches[d];
     }
     p.allocations = slot.allocations.load();
     p.refusals = slot.refusals.load();
     s.processes.push_back(p);
   }
 
+  DeviceFacts facts[kMaxDevices];
+  for (int d = 0; d < kMaxDevices; ++d) facts[d] = ReadDeviceFacts(layout, d);
+  const DeviceListing listing = ListDevices(facts);
+  s.others = {listing.others, listing.others_facts.quota, listing.others_facts.cap,
+              listing.others_facts.weight == 0 ? 1 : listing.others_facts.weight};
   for (int d = 0; d < kMaxDevices; ++d) {
+    if (!listing.listed[d]) continue;
     const DeviceLedger& ledger = layout.devices[d];
+    const DeviceGate& gate = layout.gates[d];
     DeviceSnapshot dev;
     dev.device = d;
     dev.quota = region.quota(d);
@@ -47,24 +59,26 @@ RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path) {
     dev.peak = ledger.peak.load();
     dev.refused = ledger.refused.load();
     dev.physical_total = ledger.physical_total.load();
-    dev.held = held[d];
-    const DeviceGate& gate = layout.gates[d];
-    dev.cap = gate.compute_limit.load();
-    if (dev.cap >= 100) dev.cap = 0;
-    dev.weight = gate.weight.load();
-    if (dev.weight == 0) dev.weight = 1;
+    dev.active = facts[d].active;
+    dev.cap = facts[d].cap;
+    dev.weight = facts[d].weight == 0 ? 1 : facts[d].weight;
     dev.gate_open = gate.open.load() != 0;
-    dev.bounded = gate.inflight_launches.load() != 0;
+    dev.priority = PriorityClassFromWord(gate.priority.load());
+    dev.inflight_launches = gate.inflight_launches.load();
+    dev.bounded = dev.inflight_launches != 0;
+    dev.preempted = gate.preempted.load();
     dev.waiting = gate.waiting.load();
     dev.device_time_ns = gate.device_time_ns.load();
     dev.throttled_ns = gate.throttled_ns.load();
     dev.slots = gate.slots.load();
-    dev.launches = launches[d];
-    if (dev.quota != kNoLimit || dev.used != 0 || dev.peak != 0 || dev.active()) {
-      s.devices.push_back(dev);
+    for (const ProcessSnapshot& p : s.processes) {
+      dev.launches += p.launches[d];
+      dev.processes += p.used[d] != 0 || p.launches[d] != 0;
     }
+    s.devices.push_back(dev);
   }
-  return s;
+  *out = std::move(s);
+  return true;
 }
 
 void ComputeRates(const RegionSnapshot& before, RegionSnapshot* after) {

@@ -1,4 +1,5 @@
-// A consistent-enough copy of what a pod region holds, for display.
+// A copy of what a pod region holds, for display, taken only when every value
+// in it is one vslice writes (core/layout_checks.h).
 #ifndef VSLICE_CLI_REGION_SNAPSHOT_H_
 #define VSLICE_CLI_REGION_SNAPSHOT_H_
 
@@ -7,8 +8,10 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/listed_devices.h"
 #include "core/options.h"
 #include "core/pod_region.h"
+#include "core/priority_class.h"
 
 namespace vslice::cli {
 
@@ -19,18 +22,22 @@ struct DeviceSnapshot {
   std::uint64_t peak = 0;
   std::uint64_t refused = 0;
   std::uint64_t physical_total = 0;  // 0: not reported yet
-  bool held = false;                 // some active process holds bytes on it
+  bool active = false;  // memory, refusals or compute activity (core/listed_devices.h)
 
   // The compute gate (DeviceGate): live settings and the limiter's counters.
-  std::uint32_t cap = 0;     // percent; 0 (or >= 100): no cap
+  std::uint32_t cap = 0;     // percent; 0: no cap (100 in the region reads as 0)
   std::uint32_t weight = 1;  // 1..1000 (0 in the region reads as 1)
+  PriorityClass priority = kDefaultPriorityClass;
   bool gate_open = false;
-  bool bounded = false;
+  bool bounded = false;                 // a bound on launches in flight
+  std::uint32_t inflight_launches = 0;  // that bound, per process; 0: none
+  std::uint64_t preempted = 0;          // times another pod took the device over
   std::uint32_t waiting = 0;         // threads waiting at the closed gate
   std::uint64_t device_time_ns = 0;  // device time charged to the pod, ever
   std::uint64_t throttled_ns = 0;    // time threads waited at the gate, ever
   std::uint64_t slots = 0;           // device-time slots granted, ever
   std::uint64_t launches = 0;        // launches of the live processes
+  int processes = 0;                 // live processes holding memory or launching here
 
   // From two snapshots (ComputeRates): the share of wall time the pod was
   // charged device time for, 0..1; negative when not measured (the pod's
@@ -39,17 +46,15 @@ struct DeviceSnapshot {
   // Thread-seconds waited at the gate per second of wall time; negative:
   // not measured.
   double throttled_rate = -1;
+};
 
-  bool compute_active() const {
-    return device_time_ns != 0 || throttled_ns != 0 || slots != 0 || launches != 0 ||
-           waiting != 0;
-  }
-  // Used, touched or seen by the interceptor: anything beyond a quota.
-  bool active() const {
-    return used != 0 || peak != 0 || refused != 0 || physical_total != 0 || held ||
-           compute_active();
-  }
-  bool capped() const { return cap > 0 && cap < 100; }
+// The devices a report leaves out (core/listed_devices.h): how many, and the
+// settings they share.
+struct OtherDevices {
+  int count = 0;
+  std::uint64_t quota = kNoLimit;
+  std::uint32_t cap = 0;
+  std::uint32_t weight = 1;
 };
 
 struct ProcessSnapshot {
@@ -60,12 +65,6 @@ struct ProcessSnapshot {
   std::uint64_t allocations = 0;
   std::uint64_t refusals = 0;
   std::uint64_t launches[kMaxDevices] = {};  // counted while the pod is managed
-
-  std::uint64_t total_launches() const {
-    std::uint64_t n = 0;
-    for (std::uint64_t l : launches) n += l;
-    return n;
-  }
 };
 
 // A registered limiter whose heartbeat is older than this is shown as stale
@@ -74,6 +73,7 @@ inline constexpr std::uint64_t kStaleHeartbeatNs = 20'000'000'000ull;
 
 struct RegionSnapshot {
   std::string path;
+  std::string name;  // the pod's name (core/pod_name.h)
   std::uint64_t now_unix_ns = 0;
   std::uint64_t now_mono_ns = 0;  // CLOCK_MONOTONIC, for rates
   std::uint64_t created_unix_ns = 0;
@@ -86,9 +86,10 @@ struct RegionSnapshot {
   bool compute_managed = false;
   // Wall time between the two snapshots the rates come from; 0: none.
   std::uint64_t interval_ns = 0;
-  // Devices with a quota, usage, a peak or refusals, or held by a process;
-  // in device order.
+  // The listed devices (core/listed_devices.h), in device order, and the
+  // settings of the others.
   std::vector<DeviceSnapshot> devices;
+  OtherDevices others;
   // Active process slots, in slot order.
   std::vector<ProcessSnapshot> processes;
 
@@ -103,14 +104,16 @@ struct RegionSnapshot {
   }
 };
 
-RegionSnapshot TakeSnapshot(const PodRegion& region, const std::string& path);
+// Checks `region`'s values, then copies them. False, with one line naming
+// `path`, the field and its value in `error`, when a value is out of range.
+bool TakeSnapshot(const PodRegion& region, const std::string& path, RegionSnapshot* out,
+                  std::string* error);
 
 // Fills `after`'s rates (DeviceSnapshot::share, throttled_rate, and
 // interval_ns) from the counters of `before`, taken earlier from the same
 // region. The share is measured only when the pod's compute was managed in
 // both snapshots.
 void ComputeRates(const RegionSnapshot& before, RegionSnapshot* after);
-
 
 }  // namespace vslice::cli
 

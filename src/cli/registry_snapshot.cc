@@ -11,6 +11,8 @@
 
 #include "cli/region_snapshot.h"
 #include "core/admission.h"
+#include "core/clock.h"
+#include "core/layout_checks.h"
 #include "core/node_registry.h"
 #include "core/shared_file.h"
 
@@ -68,13 +70,17 @@ bool RegistryReader::Open(const std::string& path, std::string* error) {
   return true;
 }
 
-RegistrySnapshot RegistryReader::Snapshot() const {
+bool RegistryReader::Snapshot(RegistrySnapshot* out, std::string* error) const {
   RegistrySnapshot s;
   s.path = path_;
   s.now_unix_ns = UnixNowNs();
   s.now_mono_ns = MonotonicNowNs();
-  if (layout_ == nullptr) return s;
   const RegistryLayout& reg = *layout_;
+  char why[512];
+  if (!CheckRegistryValues(reg, s.now_unix_ns, why, sizeof why)) {
+    *error = "node registry " + path_ + ": " + why;
+    return false;
+  }
   s.created_unix_ns = reg.header.created_unix_ns.load();
   for (int i = 0; i < kRegistryDevices; ++i) {
     const RegistryDevice& d = reg.devices[i];
@@ -109,7 +115,7 @@ RegistrySnapshot RegistryReader::Snapshot() const {
       dev.present = e.present.load() != 0;
       dev.wants = e.wants.load() != 0;
       dev.cap = e.cap.load();
-      if (dev.cap >= 100) dev.cap = 0;
+      if (dev.cap == 100) dev.cap = 0;
       dev.weight = e.weight.load();
       if (dev.weight == 0) dev.weight = 1;
       dev.priority = PriorityClassFromWord(e.priority.load());
@@ -120,7 +126,8 @@ RegistrySnapshot RegistryReader::Snapshot() const {
     }
     s.pods.push_back(std::move(pod));
   }
-  return s;
+  *out = std::move(s);
+  return true;
 }
 
 void ComputeRegistryRates(const RegistrySnapshot& before, RegistrySnapshot* after) {

@@ -75,7 +75,10 @@ class RegistryReader {
   // when it does not exist or is not a registry of this version.
   bool Open(const std::string& path, std::string* error);
   bool is_open() const { return layout_ != nullptr; }
-  RegistrySnapshot Snapshot() const;
+  // Checks the registry's values (core/layout_checks.h), then copies them.
+  // False, with one line naming the registry in `error`, when a value is out
+  // of range.
+  bool Snapshot(RegistrySnapshot* out, std::string* error) const;
 
  private:
   std::string path_;

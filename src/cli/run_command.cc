@@ -18,6 +18,7 @@
 #include "cli/run_options.h"
 #include "cli/signal_forwarding.h"
 #include "cli/usage.h"
+#include "core/log.h"
 #include "core/options.h"
 #include "core/pod_region.h"
 
@@ -95,12 +96,8 @@ std::string RegionPath(const RunOptions& o, const Options& env) {
   if (!o.region.empty()) {
     path = AbsolutePath(o.region);
   } else {
-    // Shared by every user's pods, like /tmp.
-    EnsureDirectory(env.run_dir, 01777);
-    const std::string pods = PodsDir(env);
-    EnsureDirectory(pods, 01777);
-    const std::string pod = o.pod.empty() ? "run-" + std::to_string(getpid()) : o.pod;
-    path = pods + "/" + pod + ".region";
+    EnsurePodFolder(env);
+    path = PodRegionPath(env, o.pod.empty() ? "run-" + std::to_string(getpid()) : o.pod);
   }
   if (path.size() >= static_cast<std::size_t>(kPathLength)) {
     throw UsageError("bad value for --region: the path " + path + " has " +
@@ -110,10 +107,28 @@ std::string RegionPath(const RunOptions& o, const Options& env) {
   return path;
 }
 
+// Every process is charged its context reserve on each device it uses
+// (docs/CONFIGURATION.md): a quota smaller than that leaves no process of the
+// pod able to create a context, so it is refused before anything starts.
+void CheckQuotasHoldAContext(const Options& env) {
+  for (int d = 0; d < kMaxDevices; ++d) {
+    const std::uint64_t quota = env.memory_limit[d];
+    if (quota == kNoLimit || quota >= env.context_reserve) continue;
+    throw Failure("the memory quota of device " + std::to_string(d) + ", " + FormatBytes(quota) +
+                  ", is smaller than one process's context reserve, " +
+                  FormatBytes(env.context_reserve) +
+                  " (VSLICE_CONTEXT_RESERVE): no process of the pod could create a context "
+                  "there; give a quota of at least " + FormatBytes(env.context_reserve) +
+                  ", or lower VSLICE_CONTEXT_RESERVE (0 leaves contexts outside the quota)");
+  }
+}
+
 // A limiter other than ours already serves the region (a second run in a
 // named pod): its pid, else 0.
 int LiveLimiter(const PodRegion& region, const std::string& path) {
-  const RegionSnapshot s = TakeSnapshot(region, path);
+  RegionSnapshot s;
+  std::string garbage;  // a region no limiter could have written: start ours
+  if (!TakeSnapshot(region, path, &s, &garbage)) return 0;
   if (s.limiter_pid == 0 || s.limiter_stale()) return 0;
   if (kill(s.limiter_pid, 0) != 0 && errno != EPERM) return 0;
   return s.limiter_pid;
@@ -128,6 +143,8 @@ int RunCommand(const std::vector<std::string>& args) {
     return 0;
   }
   const Programs programs = FindPrograms(o);
+  // The pod folder comes from the environment vslice was started with; its
+  // errors are reported below, with the pod's settings.
   const std::string region_path = RegionPath(o, LoadOptionsFromEnvironment());
   const std::string log_path = region_path + ".limiter.log";
 
@@ -140,9 +157,16 @@ int RunCommand(const std::vector<std::string>& args) {
     Warn(std::to_string(env.error_count - kMaxOptionErrors) +
          " more configuration errors were not shown");
   }
+  if (const char* warning = InertSettingWarning(env)) Warn(warning);
   if (env.memory_limit_invalid) {
     throw Failure("a memory limit in the environment is malformed (see above); fix or unset it, "
                   "or pass --memory");
+  }
+  CheckQuotasHoldAContext(env);
+  if ((o.weight || o.priority) && NodeRegistryPath(env).empty()) {
+    Warn(std::string(o.weight ? "--weight" : "--priority") +
+         " orders the pods of one node registry, and the registry is off (VSLICE_REGISTRY=off): "
+         "it has no effect until one is used (unset VSLICE_REGISTRY for the default)");
   }
 
   InstallSignalForwarding();

@@ -2,6 +2,7 @@
 
 #include "cli/cli_error.h"
 #include "cli/option_reader.h"
+#include "cli/paths.h"
 #include "core/options.h"
 #include "core/size_parse.h"
 
@@ -10,7 +11,6 @@ namespace {
 
 constexpr char kSizeForm[] =
     "a size such as 1g, 512m or 1073741824 (units k, m, g, t; all binary)";
-constexpr std::size_t kMaxPodName = 128;
 
 std::string Bad(const std::string& option, const std::string& value, const char* why) {
   std::string text = "bad value '" + value + "' for " + option;
@@ -22,16 +22,6 @@ std::uint64_t ParseSize(const std::string& option, const std::string& value) {
   const SizeResult r = ParseByteSizeWithReason(value);
   if (!r.ok) throw UsageError(Bad(option, value, r.why) + ": expected " + kSizeForm);
   return r.bytes;
-}
-
-bool ValidPodName(const std::string& name) {
-  if (name.empty() || name.size() > kMaxPodName || name[0] == '.' || name[0] == '-') return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -87,13 +77,8 @@ RunOptions ParseRunOptions(const std::vector<std::string>& args) {
       }
       o.priority = c;
     } else if (r.Is("--pod")) {
-      const std::string value = r.Value();
-      if (!ValidPodName(value)) {
-        throw UsageError(Bad("--pod", value, nullptr) +
-                         ": expected 1 to 128 letters, digits, '.', '_' or '-', not starting "
-                         "with '.' or '-'");
-      }
-      o.pod = value;
+      o.pod = r.Value();
+      CheckPodName("--pod", o.pod);
     } else if (r.Is("--region")) {
       o.region = r.Value();
       if (o.region.empty()) throw UsageError("bad value '' for --region: expected a file path");

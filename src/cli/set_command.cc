@@ -3,13 +3,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <vector>
 
 #include "cli/cli_error.h"
 #include "core/human_units.h"
+#include "cli/node_pods.h"
 #include "cli/option_reader.h"
 #include "cli/paths.h"
 #include "cli/usage.h"
 #include "core/options.h"
+#include "core/pod_name.h"
 #include "core/pod_region.h"
 #include "core/priority_class.h"
 #include "core/size_parse.h"
@@ -27,6 +30,20 @@ long IntOption(const std::string& option, const std::string& value, long lo, lon
   return r.value;
 }
 
+// The pod to change: --region, --pod, else the one pod on this host.
+std::string ChosenRegion(const std::string& region, const std::string& pod) {
+  if (!region.empty()) return AbsolutePath(region);
+  const Options env = LoadOptionsFromEnvironment();
+  if (!pod.empty()) return PodRegionOrFail(env, pod);
+  const std::vector<std::string> here = NodeRegionPaths(env);
+  if (here.empty()) throw Failure(NoPodsMessage(env, ""));
+  if (here.size() > 1) {
+    throw UsageError(std::to_string(here.size()) + " pods here (" + PodNames(here) +
+                     "): pick one with --pod NAME or --region PATH");
+  }
+  return here[0];
+}
+
 std::string CapText(std::uint32_t cap) {
   return cap == 0 || cap >= 100 ? std::string("none") : std::to_string(cap) + "%";
 }
@@ -34,15 +51,19 @@ std::string CapText(std::uint32_t cap) {
 }  // namespace
 
 int SetCommand(const std::vector<std::string>& args) {
-  std::string region_path;
+  std::string region_path, pod;
   std::optional<int> device, compute, weight;
   std::optional<std::uint64_t> memory;
   std::optional<PriorityClass> priority;
-  OptionReader r(args, "--region, --device, --compute, --weight, --priority, --memory or --help");
+  OptionReader r(args,
+                 "--region, --pod, --device, --compute, --weight, --priority, --memory or --help");
   while (r.Next()) {
     if (r.Is("--region")) {
       region_path = r.Value();
       if (region_path.empty()) throw UsageError("bad value '' for --region (expected a file path)");
+    } else if (r.Is("--pod")) {
+      pod = r.Value();
+      CheckPodName("--pod", pod);
     } else if (r.Is("--device")) {
       device = static_cast<int>(IntOption("--device", r.Value(), 0, kMaxDevices - 1));
     } else if (r.Is("--compute")) {
@@ -80,8 +101,10 @@ int SetCommand(const std::vector<std::string>& args) {
   if (!compute && !weight && !priority && !memory) {
     throw UsageError("nothing to set: give --compute, --weight, --priority or --memory");
   }
-  region_path = region_path.empty() ? std::string(LoadOptionsFromEnvironment().region_path)
-                                    : AbsolutePath(region_path);
+  if (!region_path.empty() && !pod.empty()) {
+    throw UsageError("--region and --pod both name a pod: give one of them");
+  }
+  region_path = ChosenRegion(region_path, pod);
   PodRegion region;
   char error[768];
   if (!region.OpenExisting(region_path.c_str(), error, sizeof error)) throw Failure(error);
@@ -118,6 +141,7 @@ int SetCommand(const std::vector<std::string>& args) {
                     "; free memory first or choose a quota of at least that");
     }
   }
+  std::printf("pod %s (%s)\n", PodNameOfRegion(region_path).c_str(), region_path.c_str());
   for (int d = first; d <= last; ++d) {
     DeviceGate& gate = layout.gates[d];
     std::string line = "device " + std::to_string(d) + ":";
@@ -144,7 +168,7 @@ int SetCommand(const std::vector<std::string>& args) {
     }
     if (device || d == 0) std::printf("%s\n", line.c_str());
   }
-  if (!device) std::printf("(devices 1-%d likewise)\n", kMaxDevices - 1);
+  if (!device) std::printf("(the other devices likewise)\n");
   if ((compute || weight || priority) && layout.header.limiter_pid.load() == 0) {
     std::fprintf(stderr, "vslice set: note: no limiter serves %s; compute settings apply once "
                          "one runs\n", region_path.c_str());

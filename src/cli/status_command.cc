@@ -11,6 +11,7 @@
 #include "core/human_units.h"
 #include "cli/option_reader.h"
 #include "cli/paths.h"
+#include "cli/node_pods.h"
 #include "cli/status_format.h"
 #include "cli/status_source.h"
 #include "cli/usage.h"
@@ -40,14 +41,17 @@ template <typename Extra>
 StatusSettings ReadCommonOptions(OptionReader& r, const char* command, int* interval_ms,
                                  int min_interval_ms, bool* help, Extra extra) {
   StatusSettings s;
+  std::string region, pod;
   while (r.Next()) {
     if (r.Is("--help") || r.Is("-h")) {
       r.NoValue();
       *help = true;
     } else if (r.Is("--region")) {
-      s.region_path = r.Value();
-      if (s.region_path.empty()) throw UsageError("bad value '' for --region (expected a file path)");
-      s.region_given = true;
+      region = r.Value();
+      if (region.empty()) throw UsageError("bad value '' for --region (expected a file path)");
+    } else if (r.Is("--pod")) {
+      pod = r.Value();
+      CheckPodName("--pod", pod);
     } else if (r.Is("--registry")) {
       s.registry_path = r.Value();
       if (s.registry_path.empty()) {
@@ -66,14 +70,25 @@ StatusSettings ReadCommonOptions(OptionReader& r, const char* command, int* inte
     throw UsageError("unexpected argument '" + (rest.empty() ? std::string("--") : rest[0]) +
                      "' (" + command + " takes only options)");
   }
-  const Options env = LoadOptionsFromEnvironment();
-  s.region_path = s.region_given ? AbsolutePath(s.region_path) : std::string(env.region_path);
-  if (s.registry_given) {
-    s.registry_path = AbsolutePath(s.registry_path);
-  } else {
-    s.registry_path = env.registry_path;
+  if (!region.empty() && !pod.empty()) {
+    throw UsageError("--region and --pod both name a pod: give one of them");
   }
+  s.env = LoadOptionsFromEnvironment();
+  if (!region.empty()) s.region_path = AbsolutePath(region);
+  if (!pod.empty()) s.region_path = PodRegionOrFail(s.env, pod);
+  s.registry_path = s.registry_given ? AbsolutePath(s.registry_path) : NodeRegistryPath(s.env);
   return s;
+}
+
+// The errors of a reading: pods whose regions could not be read, and the
+// registry's. One line each.
+std::vector<std::string> Errors(const StatusView& view) {
+  std::vector<std::string> errors;
+  for (const PodView& p : view.pods) {
+    if (!p.error.empty()) errors.push_back(p.error);
+  }
+  if (!view.registry_error.empty()) errors.push_back(view.registry_error);
+  return errors;
 }
 
 void SleepMs(int ms) {
@@ -109,7 +124,7 @@ std::string FitScreen(const std::string& text, std::size_t width, std::size_t he
 int StatusCommand(const std::vector<std::string>& args) {
   bool json = false;
   int interval_ms = kDefaultIntervalMs;
-  OptionReader r(args, "--region, --registry, --interval, --json or --help");
+  OptionReader r(args, "--region, --pod, --registry, --interval, --json or --help");
   bool help = false;
   const StatusSettings settings =
       ReadCommonOptions(r, "status", &interval_ms, 0, &help, [&](OptionReader& o) {
@@ -131,14 +146,17 @@ int StatusCommand(const std::vector<std::string>& args) {
   }
   const std::string out = json ? StatusJson(view) : StatusText(view, TextLayout::kWide);
   std::fwrite(out.data(), 1, out.size(), stdout);
-  return 0;
+  // What could not be shown is said on stderr, and in the exit status.
+  const std::vector<std::string> errors = Errors(view);
+  for (const std::string& e : errors) std::fprintf(stderr, "vslice status: %s\n", e.c_str());
+  return errors.empty() ? 0 : kExitFailure;
 }
 
 int TopCommand(const std::vector<std::string>& args) {
   int interval_ms = kDefaultIntervalMs;
   long iterations = 0;
   bool help = false;
-  OptionReader r(args, "--region, --registry, --interval, --iterations or --help");
+  OptionReader r(args, "--region, --pod, --registry, --interval, --iterations or --help");
   const StatusSettings settings =
       ReadCommonOptions(r, "top", &interval_ms, kMinTopIntervalMs, &help, [&](OptionReader& o) {
         if (!o.Is("--iterations")) return false;
@@ -172,6 +190,7 @@ int TopCommand(const std::vector<std::string>& args) {
                        FormatSeconds(static_cast<std::uint64_t>(interval_ms) * 1'000'000ull) +
                        (tty ? " (Ctrl-C quits)" : "") + "\n";
     text += StatusText(view, TextLayout::kCompact);
+    for (const std::string& e : Errors(view)) text += "error:      " + e + "\n";
     text = FitScreen(text, width < 20 ? 20 : width, height);
     // Home the cursor and clear the screen on a terminal; frames written to
     // a pipe or a file are separated by a blank line instead.

@@ -1,40 +1,224 @@
 #include "cli/status_format.h"
 
-#include <cstdio>
-
-#include "core/human_units.h"
 #include "cli/json_writer.h"
+#include "cli/report_fields.h"
 #include "cli/text_table.h"
+#include "core/human_units.h"
 
 namespace vslice::cli {
 namespace {
 
+using V = Value;
+
 // Pod names in the compact layout are cut to this many characters.
 constexpr std::size_t kCompactNameWidth = 16;
+constexpr double kPercent = 100.0;
+constexpr int kShareTextDecimals = 1;
+
+// "none" for no cap, else the cap in percent.
+V Cap(std::uint32_t cap) { return cap == 0 || cap >= 100 ? V::Null() : V::Percent(cap, 0); }
+V Share(double share) { return V::Percent(share < 0 ? -1 : share * kPercent, kShareTextDecimals); }
+V Quota(std::uint64_t quota) { return quota == kNoLimit ? V::Null() : V::Bytes(quota); }
+V Time(std::uint64_t unix_ns) { return unix_ns == 0 ? V::Null() : V::Ns(unix_ns); }
+V Class(PriorityClass c) { return V::Text(PriorityClassName(c)); }
+// A registry device as the text names it: "#2".
+V RegistryDevice(int index) { return V::CountShownAs(index, "#" + std::to_string(index)); }
+
+// ---- The fields, each defined once --------------------------------------
+
+// The pod, from its region's header.
+constexpr Field<RegionSnapshot, RegionSnapshot> kPodFields[] = {
+    {"created_unix_ns", nullptr,
+     [](const auto&, const auto& s) { return V::Ns(s.created_unix_ns); }},
+    {"reconciles", nullptr, [](const auto&, const auto& s) { return V::Count(s.reconciles); }},
+    {"processes_reaped", nullptr,
+     [](const auto&, const auto& s) { return V::Count(s.processes_reaped); }},
+    {"reaped_now", nullptr, [](const auto&, const auto& s) { return V::Count(s.reaped_now); }},
+    {"compute_managed", nullptr,
+     [](const auto&, const auto& s) { return V::Bool(s.compute_managed); }},
+};
+
+// The pod's limiter (when one is registered).
+constexpr Field<RegionSnapshot, RegionSnapshot> kLimiterFields[] = {
+    {"pid", nullptr, [](const auto&, const auto& s) { return V::Count(s.limiter_pid); }},
+    {"heartbeat_unix_ns", nullptr,
+     [](const auto&, const auto& s) { return Time(s.limiter_heartbeat_unix_ns); }},
+    {"heartbeat_age_ns", "HEARTBEAT",
+     [](const auto&, const auto& s) {
+       return s.limiter_heartbeat_unix_ns == 0 ? V::Null() : V::Ns(s.heartbeat_age_ns());
+     },
+     "never"},
+    {"stale", nullptr, [](const auto&, const auto& s) { return V::Bool(s.limiter_stale()); }},
+};
+
+constexpr Field<RegionSnapshot, DeviceSnapshot> kDeviceFields[] = {
+    {"device", "DEVICE", [](const auto&, const auto& d) { return V::Count(d.device); }},
+    {"total_bytes", "TOTAL",
+     [](const auto&, const auto& d) {
+       return d.physical_total == 0 ? V::Null() : V::Bytes(d.physical_total);
+     }},
+    {"quota_bytes", "QUOTA", [](const auto&, const auto& d) { return Quota(d.quota); },
+     "unlimited"},
+    {"used_bytes", "USED", [](const auto&, const auto& d) { return V::Bytes(d.used); }},
+    {"peak_bytes", "PEAK", [](const auto&, const auto& d) { return V::Bytes(d.peak); }},
+    {"refused", "REFUSED", [](const auto&, const auto& d) { return V::Count(d.refused); }},
+    {"cap_percent", "CAP", [](const auto&, const auto& d) { return Cap(d.cap); }, "none"},
+    {"weight", "WEIGHT", [](const auto&, const auto& d) { return V::Count(d.weight); }},
+    {"priority", "CLASS", [](const auto&, const auto& d) { return Class(d.priority); }},
+    // Open or closed only while the limiter arbitrates the pod's compute.
+    {"gate_open", "GATE",
+     [](const auto& s, const auto& d) {
+       return s.compute_managed ? V::Bool(d.gate_open) : V::Null();
+     },
+     "-", "open", "closed"},
+    {"bounded", nullptr, [](const auto&, const auto& d) { return V::Bool(d.bounded); }},
+    {"inflight_launches", nullptr,
+     [](const auto&, const auto& d) { return V::Count(d.inflight_launches); }},
+    {"preempted", nullptr, [](const auto&, const auto& d) { return V::Count(d.preempted); }},
+    {"waiting_threads", nullptr, [](const auto&, const auto& d) { return V::Count(d.waiting); }},
+    {"slots", "SLOTS", [](const auto&, const auto& d) { return V::Count(d.slots); }},
+    {"device_time_ns", "DEVICE TIME",
+     [](const auto&, const auto& d) { return V::Ns(d.device_time_ns); }},
+    {"throttled_ns", "THROTTLED", [](const auto&, const auto& d) { return V::Ns(d.throttled_ns); }},
+    {"launches", nullptr, [](const auto&, const auto& d) { return V::Count(d.launches); }},
+    {"processes", "PROCS", [](const auto&, const auto& d) { return V::Count(d.processes); }},
+    {"device_time_share_percent", "SHARE",
+     [](const auto&, const auto& d) { return Share(d.share); }},
+    {"throttled_rate", nullptr,
+     [](const auto&, const auto& d) { return V::Ratio(d.throttled_rate); }},
+};
+
+// The devices the report leaves out: the settings they share.
+constexpr Field<RegionSnapshot, OtherDevices> kOtherDeviceFields[] = {
+    {"quota_bytes", "QUOTA", [](const auto&, const auto& o) { return Quota(o.quota); },
+     "unlimited"},
+    {"cap_percent", "CAP", [](const auto&, const auto& o) { return Cap(o.cap); }, "none"},
+    {"weight", "WEIGHT", [](const auto&, const auto& o) { return V::Count(o.weight); }},
+};
+
+constexpr Field<RegionSnapshot, ProcessSnapshot> kProcessFields[] = {
+    {"slot", "SLOT", [](const auto&, const auto& p) { return V::Count(p.slot); }},
+    {"pid", "PID", [](const auto&, const auto& p) { return V::Count(p.pid); }},
+    {"started_unix_ns", nullptr,
+     [](const auto&, const auto& p) { return V::Ns(p.started_unix_ns); }},
+    {"allocations", "ALLOCATIONS",
+     [](const auto&, const auto& p) { return V::Count(p.allocations); }},
+    {"refusals", "REFUSALS", [](const auto&, const auto& p) { return V::Count(p.refusals); }},
+};
+
+// A process on one device; JSON keys them by device ("used_bytes": {"0": N}).
+constexpr Field<ProcessSnapshot, DeviceSnapshot> kProcessDeviceFields[] = {
+    {"used_bytes", "MEMORY",
+     [](const auto& p, const auto& d) { return V::Bytes(p.used[d.device]); }},
+    {"launches", "LAUNCHES",
+     [](const auto& p, const auto& d) { return V::Count(p.launches[d.device]); }},
+};
+
+std::string PodState(const RegistrySnapshot& r, const RegistryPodSnapshot& pod) {
+  if (!pod.alive) return "dead";
+  if (pod.heartbeat_unix_ns == 0 || r.heartbeat_age_ns(pod) > kStaleHeartbeatNs) return "stale";
+  return "alive";
+}
+
+bool Holds(const RegistrySnapshot& r, int entry, int device) {
+  for (const RegistryDeviceSnapshot& dev : r.devices) {
+    if (dev.index == device && dev.holder == entry) return true;
+  }
+  return false;
+}
+
+constexpr Field<RegistrySnapshot, RegistryDeviceSnapshot> kRegistryDeviceFields[] = {
+    {"device", "DEV", [](const auto&, const auto& d) { return RegistryDevice(d.index); }},
+    {"uuid", "UUID", [](const auto&, const auto& d) { return V::Text(FormatUuid(d.uuid)); }},
+    {"holder", nullptr,
+     [](const auto&, const auto& d) {
+       return d.holder == kNoHolder ? V::Null() : V::Count(d.holder);
+     }},
+    {"holder_pod", "HOLDER",
+     [](const auto& r, const auto& d) {
+       if (d.holder == kNoHolder) return V::Null();
+       const std::string name = r.PodName(d.holder);
+       return V::Text(name.empty() ? "entry " + std::to_string(d.holder) : name);
+     }},
+    {"holder_priority", nullptr,
+     [](const auto&, const auto& d) {
+       return d.holder == kNoHolder ? V::Null() : Class(d.holder_priority);
+     }},
+    {"handoffs", "HANDOFFS", [](const auto&, const auto& d) { return V::Count(d.handoffs); }},
+    {"takeovers", "TAKEOVERS", [](const auto&, const auto& d) { return V::Count(d.takeovers); }},
+};
+
+constexpr Field<RegistrySnapshot, RegistryPodSnapshot> kRegistryPodFields[] = {
+    {"entry", nullptr, [](const auto&, const auto& p) { return V::Count(p.entry); }},
+    {"name", "POD", [](const auto&, const auto& p) { return V::Text(p.name); }},
+    {"limiter_pid", "LIMITER", [](const auto&, const auto& p) { return V::Count(p.limiter_pid); }},
+    {"alive", nullptr, [](const auto&, const auto& p) { return V::Bool(p.alive); }},
+    {"state", "STATE", [](const auto& r, const auto& p) { return V::Text(PodState(r, p)); }},
+    {"heartbeat_unix_ns", nullptr,
+     [](const auto&, const auto& p) { return Time(p.heartbeat_unix_ns); }},
+    {"heartbeat_age_ns", "HEARTBEAT",
+     [](const auto& r, const auto& p) {
+       return p.heartbeat_unix_ns == 0 ? V::Null() : V::Ns(r.heartbeat_age_ns(p));
+     },
+     "never"},
+};
+
+// A pod's standing on one device of the registry.
+struct RegistryPodOf {
+  const RegistrySnapshot& registry;
+  const RegistryPodSnapshot& pod;
+};
+
+constexpr Field<RegistryPodOf, RegistryPodDeviceSnapshot> kRegistryPodDeviceFields[] = {
+    {"device", "DEV", [](const auto&, const auto& d) { return RegistryDevice(d.device); }},
+    {"present", nullptr, [](const auto&, const auto& d) { return V::Bool(d.present); }},
+    {"wants", "WANTS", [](const auto&, const auto& d) { return V::Bool(d.wants); }},
+    {"holds", "HOLDS",
+     [](const auto& o, const auto& d) {
+       return V::Bool(Holds(o.registry, o.pod.entry, d.device));
+     }},
+    {"cap_percent", "CAP", [](const auto&, const auto& d) { return Cap(d.cap); }, "none"},
+    {"weight", "WEIGHT", [](const auto&, const auto& d) { return V::Count(d.weight); }},
+    {"priority", "CLASS", [](const auto&, const auto& d) { return Class(d.priority); }},
+    {"preempted", nullptr, [](const auto&, const auto& d) { return V::Count(d.preempted); }},
+    {"virtual_time", nullptr, [](const auto&, const auto& d) { return V::Count(d.virtual_time); }},
+    {"device_time_ns", "DEVICE TIME",
+     [](const auto&, const auto& d) { return V::Ns(d.device_time_ns); }},
+    {"device_time_share_percent", "SHARE",
+     [](const auto&, const auto& d) { return Share(d.share); }},
+};
+
+// ---- Tables: the fields each text table shows, in order -------------------
+
+// The pod's devices: memory.
+constexpr std::string_view kMemoryTable[] = {"device",     "total_bytes", "quota_bytes",
+                                             "used_bytes", "peak_bytes",  "refused"};
+// The pod's devices: compute.
+constexpr std::string_view kComputeTable[] = {
+    "device",         "cap_percent",  "weight", "priority", "device_time_share_percent",
+    "device_time_ns", "throttled_ns", "slots",  "gate_open"};
+// The pod's processes: a row per process and device (PROCESS, DEV, ON
+// DEVICE, COUNTS), the process's own fields on its first row only.
+constexpr std::string_view kProcessColumns[] = {"slot", "pid"};
+constexpr std::string_view kProcessCounts[] = {"allocations", "refusals"};
+constexpr std::string_view kProcessOnDevice[] = {"used_bytes", "launches"};
+// The registry's pods, their standing on each device, and its devices.
+constexpr std::string_view kRegistryPodTable[] = {"name", "limiter_pid", "state",
+                                                  "heartbeat_age_ns"};
+constexpr std::string_view kRegistryStandingTable[] = {
+    "device",         "cap_percent", "weight", "priority", "wants", "device_time_share_percent",
+    "device_time_ns", "holds"};
+constexpr std::string_view kRegistryDeviceTable[] = {"device", "uuid", "holder_pod", "handoffs",
+                                                     "takeovers"};
+// The node view: a row per pod and device (after POD, before LIMITER).
+constexpr std::string_view kNodeRow[] = {"device",      "used_bytes", "quota_bytes",
+                                         "cap_percent", "weight",     "device_time_share_percent",
+                                         "processes"};
+
+// ---- Text ------------------------------------------------------------------
 
 std::string Plural(std::uint64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-std::string LimiterText(const RegionSnapshot& s) {
-  if (s.limiter_pid == 0) return "no limiter";
-  std::string text = "pid " + std::to_string(s.limiter_pid);
-  if (s.limiter_heartbeat_unix_ns == 0) return text + ", no heartbeat yet (stale)";
-  text += ", heartbeat " + FormatSeconds(s.heartbeat_age_ns()) + " ago";
-  if (s.limiter_stale()) text += " (stale)";
-  return text;
-}
-
-std::string CapText(std::uint32_t cap) {
-  return cap == 0 || cap >= 100 ? std::string("none") : std::to_string(cap) + "%";
-}
-
-// "29.8%", or "-" when not measured.
-std::string ShareText(double share) {
-  if (share < 0) return "-";
-  char text[16];
-  std::snprintf(text, sizeof text, "%.1f%%", share * 100.0);
-  return text;
 }
 
 std::string Clip(const std::string& text, std::size_t width) {
@@ -42,61 +226,45 @@ std::string Clip(const std::string& text, std::size_t width) {
   return text.substr(0, width - 1) + "~";
 }
 
-// Rows of the device tables: index ranges into s.devices. Idle neighbours
-// with equal settings share a row ("2-15"): a quota set for every device
-// would otherwise fill 16 rows.
-struct DeviceRow {
-  std::size_t first;
-  std::size_t last;
-};
-
-std::vector<DeviceRow> DeviceRows(const RegionSnapshot& s) {
-  std::vector<DeviceRow> rows;
-  for (std::size_t i = 0; i < s.devices.size();) {
-    const DeviceSnapshot& d = s.devices[i];
-    std::size_t j = i;
-    while (!d.active() && j + 1 < s.devices.size()) {
-      const DeviceSnapshot& next = s.devices[j + 1];
-      if (next.active() || next.quota != d.quota || next.cap != d.cap ||
-          next.weight != d.weight || next.device != s.devices[j].device + 1) {
-        break;
-      }
-      ++j;
-    }
-    rows.push_back({i, j});
-    i = j + 1;
-  }
-  return rows;
+std::string ShownName(const std::string& name, TextLayout layout) {
+  return layout == TextLayout::kCompact ? Clip(name, kCompactNameWidth) : name;
 }
 
-std::string RowName(const RegionSnapshot& s, const DeviceRow& row) {
-  std::string name = std::to_string(s.devices[row.first].device);
-  if (row.last > row.first) name += "-" + std::to_string(s.devices[row.last].device);
-  return name;
+// "pid 6275, heartbeat 0.01 s ago", "no limiter", ... "(stale)".
+std::string LimiterText(const RegionSnapshot& s) {
+  if (s.limiter_pid == 0) return "no limiter";
+  std::string text = "pid " + Cell(kLimiterFields, "pid", s, s);
+  text += s.limiter_heartbeat_unix_ns == 0
+              ? ", no heartbeat yet"
+              : ", heartbeat " + Cell(kLimiterFields, "heartbeat_age_ns", s, s) + " ago";
+  return s.limiter_stale() ? text + " (stale)" : text;
 }
 
-void RegionText(const RegionSnapshot& s, TextLayout layout, std::string* out) {
+std::string OthersText(const RegionSnapshot& s) {
+  const OtherDevices& o = s.others;
+  return "quota " + Cell(kOtherDeviceFields, "quota_bytes", s, o) + ", cap " +
+         Cell(kOtherDeviceFields, "cap_percent", s, o) + ", weight " +
+         Cell(kOtherDeviceFields, "weight", s, o);
+}
+
+void RegionText(const RegionSnapshot& s, std::string* out) {
   *out += "region:     " + s.path + "\n";
   *out += "limiter:    " + LimiterText(s) + "\n";
   *out += "reaped:     " + Plural(s.processes_reaped, "dead process", "dead processes") +
           " in total, " + std::to_string(s.reaped_now) + " by this command\n";
 
-  const std::vector<DeviceRow> rows = DeviceRows(s);
   if (s.devices.empty()) {
-    *out += "devices:    none with a quota or usage\n";
+    *out += "devices:    none used yet; each: " + OthersText(s) + "\n";
   } else {
     *out += "devices:\n";
     TextTable table;
-    table.AddRow({"DEVICE", "QUOTA", "USED", "PEAK", "REFUSED"});
-    for (const DeviceRow& row : rows) {
-      const DeviceSnapshot& d = s.devices[row.first];
-      table.AddRow({RowName(s, row), d.quota == kNoLimit ? "unlimited" : FormatBytes(d.quota),
-                    FormatBytes(d.used), FormatBytes(d.peak), std::to_string(d.refused)});
-    }
+    table.AddRow(Columns(kDeviceFields, kMemoryTable));
+    for (const DeviceSnapshot& d : s.devices)
+      table.AddRow(Cells(kDeviceFields, kMemoryTable, s, d));
     *out += table.Render("  ");
+    if (s.others.count > 0) *out += "  other devices: " + OthersText(s) + "\n";
   }
 
-  // Compute: the gate's settings and what the limiter measured.
   std::string compute = "compute:    ";
   if (s.compute_managed) {
     compute += "managed by the limiter";
@@ -107,14 +275,9 @@ void RegionText(const RegionSnapshot& s, TextLayout layout, std::string* out) {
   *out += compute + "\n";
   if (!s.devices.empty()) {
     TextTable table;
-    table.AddRow({"DEVICE", "CAP", "WEIGHT", "SHARE", "DEVICE TIME", "THROTTLED", "SLOTS", "GATE"});
-    for (const DeviceRow& row : rows) {
-      const DeviceSnapshot& d = s.devices[row.first];
-      table.AddRow({RowName(s, row), CapText(d.cap), std::to_string(d.weight), ShareText(d.share),
-                    FormatSeconds(d.device_time_ns), FormatSeconds(d.throttled_ns),
-                    std::to_string(d.slots),
-                    !s.compute_managed ? "-" : d.gate_open ? "open" : "closed"});
-    }
+    table.AddRow(Columns(kDeviceFields, kComputeTable));
+    for (const DeviceSnapshot& d : s.devices)
+      table.AddRow(Cells(kDeviceFields, kComputeTable, s, d));
     *out += table.Render("  ");
   }
 
@@ -123,213 +286,199 @@ void RegionText(const RegionSnapshot& s, TextLayout layout, std::string* out) {
     return;
   }
   *out += "processes:  " + std::to_string(s.processes.size()) + " active\n";
-  // Devices in use (usage of any kind); idle devices hold nothing.
-  std::vector<int> columns;
-  for (const DeviceSnapshot& d : s.devices) {
-    if (d.active()) columns.push_back(d.device);
-  }
+  // A row per process and device it uses (memory or launches), so that any
+  // number of devices fits 80 columns; a process on none gets one row.
   TextTable table;
-  if (layout == TextLayout::kWide) {
-    std::vector<std::string> header = {"SLOT", "PID"};
-    for (int d : columns) header.push_back("DEV" + std::to_string(d));
-    header.push_back("ALLOCATIONS");
-    header.push_back("REFUSALS");
-    header.push_back("LAUNCHES");
-    table.AddRow(header);
-    for (const ProcessSnapshot& p : s.processes) {
-      std::vector<std::string> row = {std::to_string(p.slot), std::to_string(p.pid)};
-      for (int d : columns) row.push_back(FormatBytes(p.used[d]));
-      row.push_back(std::to_string(p.allocations));
-      row.push_back(std::to_string(p.refusals));
-      row.push_back(std::to_string(p.total_launches()));
-      table.AddRow(row);
+  std::vector<std::string> header = Columns(kProcessFields, kProcessColumns);
+  header.push_back("DEV");
+  for (const std::string& c : Columns(kProcessDeviceFields, kProcessOnDevice)) header.push_back(c);
+  for (const std::string& c : Columns(kProcessFields, kProcessCounts)) header.push_back(c);
+  table.AddRow(header);
+  for (const ProcessSnapshot& p : s.processes) {
+    bool first = true;
+    auto row = [&](const std::string& device, std::vector<std::string> on_device) {
+      std::vector<std::string> cells =
+          first ? Cells(kProcessFields, kProcessColumns, s, p) : std::vector<std::string>{"", ""};
+      cells.push_back(device);
+      for (std::string& c : on_device) cells.push_back(std::move(c));
+      for (std::string& c : Cells(kProcessFields, kProcessCounts, s, p))
+        cells.push_back(first ? c : "");
+      table.AddRow(cells);
+      first = false;
+    };
+    for (const DeviceSnapshot& d : s.devices) {
+      if (p.used[d.device] == 0 && p.launches[d.device] == 0) continue;
+      row(Cell(kDeviceFields, "device", s, d), Cells(kProcessDeviceFields, kProcessOnDevice, p, d));
     }
-  } else {
-    // A row per process and device it uses, so that any number of devices
-    // fits 80 columns.
-    table.AddRow({"SLOT", "PID", "DEV", "MEMORY", "LAUNCHES", "ALLOCATIONS", "REFUSALS"});
-    for (const ProcessSnapshot& p : s.processes) {
-      bool any = false;
-      for (int d : columns) {
-        if (p.used[d] == 0 && p.launches[d] == 0) continue;
-        table.AddRow({any ? "" : std::to_string(p.slot), any ? "" : std::to_string(p.pid),
-                      std::to_string(d), FormatBytes(p.used[d]), std::to_string(p.launches[d]),
-                      any ? "" : std::to_string(p.allocations),
-                      any ? "" : std::to_string(p.refusals)});
-        any = true;
-      }
-      if (!any) {
-        table.AddRow({std::to_string(p.slot), std::to_string(p.pid), "-", "0 B", "0",
-                      std::to_string(p.allocations), std::to_string(p.refusals)});
-      }
-    }
+    if (first) row("-", {"0 B", "0"});
   }
   *out += table.Render("  ");
 }
 
-std::string PodState(const RegistrySnapshot& r, const RegistryPodSnapshot& pod) {
-  if (!pod.alive) return "dead";
-  if (pod.heartbeat_unix_ns == 0 || r.heartbeat_age_ns(pod) > kStaleHeartbeatNs) return "stale";
-  return "alive";
-}
-
-void RegistryText(const StatusView& v, TextLayout layout, std::string* out) {
+// The registry: its pods and their standing per device (`pods` false: only
+// its devices, as the node view lists the pods itself).
+void RegistryText(const StatusView& v, TextLayout layout, bool pods, std::string* out) {
   if (!v.registry_error.empty()) {
-    *out += "node:       " + v.registry_error + "\n";
+    *out += "registry:   " + v.registry_error + "\n";
     return;
   }
   const RegistrySnapshot& r = v.registry;
-  *out += "node:       " + r.path + ", " + Plural(r.pods.size(), "pod", "pods") + ", " +
+  *out += "registry:   " + r.path + ", " + Plural(r.pods.size(), "pod", "pods") + ", " +
           Plural(r.devices.size(), "device", "devices") + "\n";
-  if (r.pods.empty()) return;
-  auto name = [&](const std::string& n) {
-    return layout == TextLayout::kCompact ? Clip(n, kCompactNameWidth) : n;
+  auto clip_names = [&](std::vector<std::string> row) {
+    row[0] = ShownName(row[0], layout);
+    return row;
   };
-  TextTable pods;
-  pods.AddRow({"POD", "LIMITER", "STATE", "HEARTBEAT"});
-  for (const RegistryPodSnapshot& p : r.pods) {
-    pods.AddRow({name(p.name), std::to_string(p.limiter_pid), PodState(r, p),
-                 p.heartbeat_unix_ns == 0 ? "never" : FormatSeconds(r.heartbeat_age_ns(p)) + " ago"});
-  }
-  *out += pods.Render("  ");
-
-  TextTable devices;
-  devices.AddRow({"POD", "DEV", "CAP", "WEIGHT", "WANTS", "SHARE", "DEVICE TIME", "HOLDS"});
-  bool any = false;
-  for (const RegistryPodSnapshot& p : r.pods) {
-    for (const RegistryPodDeviceSnapshot& d : p.devices) {
-      bool holds = false;
-      for (const RegistryDeviceSnapshot& dev : r.devices) {
-        if (dev.index == d.device && dev.holder == p.entry) holds = true;
-      }
-      devices.AddRow({name(p.name), std::to_string(d.device), CapText(d.cap),
-                      std::to_string(d.weight), d.wants ? "yes" : "no", ShareText(d.share),
-                      FormatSeconds(d.device_time_ns), holds ? "yes" : "no"});
-      any = true;
+  if (pods && !r.pods.empty()) {
+    TextTable table;
+    table.AddRow(Columns(kRegistryPodFields, kRegistryPodTable));
+    for (const RegistryPodSnapshot& p : r.pods) {
+      table.AddRow(clip_names(Cells(kRegistryPodFields, kRegistryPodTable, r, p)));
     }
-  }
-  if (any) *out += devices.Render("  ");
+    *out += table.Render("  ");
 
+    TextTable standing;
+    std::vector<std::string> header{"POD"};
+    for (const std::string& c : Columns(kRegistryPodDeviceFields, kRegistryStandingTable))
+      header.push_back(c);
+    standing.AddRow(header);
+    bool any = false;
+    for (const RegistryPodSnapshot& p : r.pods) {
+      for (const RegistryPodDeviceSnapshot& d : p.devices) {
+        std::vector<std::string> row{ShownName(p.name, layout)};
+        for (std::string& c :
+             Cells(kRegistryPodDeviceFields, kRegistryStandingTable, RegistryPodOf{r, p}, d)) {
+          row.push_back(std::move(c));
+        }
+        standing.AddRow(row);
+        any = true;
+      }
+    }
+    if (any) *out += standing.Render("  ");
+  }
   if (!r.devices.empty()) {
     TextTable table;
-    table.AddRow({"DEV", "UUID", "HOLDER", "HANDOFFS"});
+    table.AddRow(Columns(kRegistryDeviceFields, kRegistryDeviceTable));
     for (const RegistryDeviceSnapshot& d : r.devices) {
-      const std::string holder = d.holder == kNoHolder ? "-" : r.PodName(d.holder);
-      table.AddRow({std::to_string(d.index), FormatUuid(d.uuid),
-                    holder.empty() ? "entry " + std::to_string(d.holder) : name(holder),
-                    std::to_string(d.handoffs)});
+      std::vector<std::string> row = Cells(kRegistryDeviceFields, kRegistryDeviceTable, r, d);
+      row[2] = ShownName(row[2], layout);
+      table.AddRow(row);
     }
     *out += table.Render("  ");
   }
 }
 
-void ShareJson(JsonWriter& w, double share) {
-  if (share < 0) {
-    w.Null();
-  } else {
-    w.Double(share * 100.0, 2);
-  }
+// "pid 6275", "pid 6275, stale", "none".
+std::string LimiterCell(const RegionSnapshot& s) {
+  if (s.limiter_pid == 0) return "none";
+  return "pid " + Cell(kLimiterFields, "pid", s, s) + (s.limiter_stale() ? ", stale" : "");
 }
 
-void RegionJson(const RegionSnapshot& s, JsonWriter& w) {
-  w.Key("created_unix_ns");
-  w.Uint(s.created_unix_ns);
+// The node: a line per pod and device, like nvidia-smi's.
+void NodeText(const StatusView& v, TextLayout layout, std::string* out) {
+  int in_folder = 0, registry_only = 0;
+  for (const PodView& p : v.pods) (p.region_path.empty() ? registry_only : in_folder)++;
+  std::string head = "pods:       " + std::to_string(in_folder) + " with a region here";
+  if (v.has_registry) head += ", " + std::to_string(registry_only) + " more in the registry";
+  if (v.interval_ns != 0) head += "; SHARE over the last " + FormatSeconds(v.interval_ns);
+  *out += head + "\n";
+  TextTable table;
+  std::vector<std::string> header{"POD"};
+  for (const std::string& c : Columns(kDeviceFields, kNodeRow)) header.push_back(c);
+  header.push_back("LIMITER");
+  table.AddRow(header);
+  auto add = [&](const std::string& pod, std::vector<std::string> cells,
+                 const std::string& limiter) {
+    cells.insert(cells.begin(), ShownName(pod, layout));
+    cells.push_back(limiter);
+    table.AddRow(std::move(cells));
+  };
+  for (const PodView& p : v.pods) {
+    if (!p.error.empty()) {
+      add(p.name, {"-", "-", "-", "-", "-", "-", "-"}, "unreadable (see the error)");
+    } else if (p.readable()) {
+      const RegionSnapshot& s = p.region;
+      for (const DeviceSnapshot& d : s.devices)
+        add(p.name, Cells(kDeviceFields, kNodeRow, s, d), LimiterCell(s));
+      if (s.devices.empty()) {
+        add(p.name,
+            {"-", "0 B", Cell(kOtherDeviceFields, "quota_bytes", s, s.others),
+             Cell(kOtherDeviceFields, "cap_percent", s, s.others),
+             Cell(kOtherDeviceFields, "weight", s, s.others), "-",
+             std::to_string(s.processes.size())},
+            LimiterCell(s));
+      }
+    } else {
+      // Known from the registry only: its region is in another container.
+      const RegistrySnapshot& r = v.registry;
+      for (const RegistryPodSnapshot& e : r.pods) {
+        if (e.entry != p.registry_entry) continue;
+        const std::string limiter = "pid " + Cell(kRegistryPodFields, "limiter_pid", r, e) + ", " +
+                                    Cell(kRegistryPodFields, "state", r, e);
+        for (const RegistryPodDeviceSnapshot& d : e.devices) {
+          const RegistryPodOf of{r, e};
+          add(p.name,
+              {Cell(kRegistryPodDeviceFields, "device", of, d), "-", "-",
+               Cell(kRegistryPodDeviceFields, "cap_percent", of, d),
+               Cell(kRegistryPodDeviceFields, "weight", of, d),
+               Cell(kRegistryPodDeviceFields, "device_time_share_percent", of, d), "-"},
+              limiter);
+        }
+        if (e.devices.empty()) add(p.name, {"-", "-", "-", "-", "-", "-", "-"}, limiter);
+      }
+    }
+  }
+  *out += table.Render("  ");
+  if (v.has_registry) RegistryText(v, layout, /*pods=*/false, out);
+}
 
+// ---- JSON ------------------------------------------------------------------
+
+void LimiterJson(const RegionSnapshot& s, JsonWriter& w) {
   w.Key("limiter");
   if (s.limiter_pid == 0) {
     w.Null();
-  } else {
-    w.BeginObject();
-    w.Key("pid");
-    w.Int(s.limiter_pid);
-    w.Key("heartbeat_unix_ns");
-    if (s.limiter_heartbeat_unix_ns == 0) w.Null(); else w.Uint(s.limiter_heartbeat_unix_ns);
-    w.Key("heartbeat_age_ms");
-    if (s.limiter_heartbeat_unix_ns == 0) w.Null(); else w.Uint(s.heartbeat_age_ns() / 1'000'000);
-    w.Key("stale");
-    w.Bool(s.limiter_stale());
-    w.EndObject();
+    return;
   }
+  w.BeginObject();
+  WriteFields(w, kLimiterFields, s, s);
+  w.EndObject();
+}
 
-  w.Key("reconciles");
-  w.Uint(s.reconciles);
-  w.Key("processes_reaped");
-  w.Uint(s.processes_reaped);
-  w.Key("reaped_now");
-  w.Int(s.reaped_now);
-  w.Key("compute_managed");
-  w.Bool(s.compute_managed);
-
+// The region's part of a pod's object.
+void RegionJson(const RegionSnapshot& s, JsonWriter& w) {
+  WriteFields(w, kPodFields, s, s);
+  LimiterJson(s, w);
   w.Key("devices");
   w.BeginArray();
   for (const DeviceSnapshot& d : s.devices) {
     w.BeginObject();
-    w.Key("device");
-    w.Int(d.device);
-    w.Key("quota_bytes");
-    if (d.quota == kNoLimit) w.Null(); else w.Uint(d.quota);
-    w.Key("used_bytes");
-    w.Uint(d.used);
-    w.Key("peak_bytes");
-    w.Uint(d.peak);
-    w.Key("refused");
-    w.Uint(d.refused);
-    w.Key("physical_total_bytes");
-    if (d.physical_total == 0) w.Null(); else w.Uint(d.physical_total);
-    w.Key("cap_percent");
-    if (!d.capped()) w.Null(); else w.Uint(d.cap);
-    w.Key("weight");
-    w.Uint(d.weight);
-    w.Key("gate_open");
-    w.Bool(d.gate_open);
-    w.Key("bounded");
-    w.Bool(d.bounded);
-    w.Key("waiting_threads");
-    w.Uint(d.waiting);
-    w.Key("slots");
-    w.Uint(d.slots);
-    w.Key("device_time_ns");
-    w.Uint(d.device_time_ns);
-    w.Key("throttled_ns");
-    w.Uint(d.throttled_ns);
-    w.Key("launches");
-    w.Uint(d.launches);
-    w.Key("device_time_share_percent");
-    ShareJson(w, d.share);
-    w.Key("throttled_rate");
-    if (d.throttled_rate < 0) w.Null(); else w.Double(d.throttled_rate, 4);
+    WriteFields(w, kDeviceFields, s, d);
     w.EndObject();
   }
   w.EndArray();
-
+  w.Key("other_devices");
+  if (s.others.count == 0) {
+    w.Null();
+  } else {
+    w.BeginObject();
+    WriteFields(w, kOtherDeviceFields, s, s.others);
+    w.EndObject();
+  }
   w.Key("processes");
   w.BeginArray();
   for (const ProcessSnapshot& p : s.processes) {
     w.BeginObject();
-    w.Key("slot");
-    w.Int(p.slot);
-    w.Key("pid");
-    w.Int(p.pid);
-    w.Key("started_unix_ns");
-    w.Uint(p.started_unix_ns);
-    w.Key("used_bytes");
-    w.BeginObject();
-    for (const DeviceSnapshot& d : s.devices) {
-      w.Key(std::to_string(d.device));
-      w.Uint(p.used[d.device]);
+    WriteFields(w, kProcessFields, s, p);
+    for (const auto& f : kProcessDeviceFields) {
+      w.Key(f.key);
+      w.BeginObject();
+      for (const DeviceSnapshot& d : s.devices) {
+        w.Key(std::to_string(d.device));
+        WriteJson(w, f.value(p, d));
+      }
+      w.EndObject();
     }
-    w.EndObject();
-    w.Key("allocations");
-    w.Uint(p.allocations);
-    w.Key("refusals");
-    w.Uint(p.refusals);
-    w.Key("launches");
-    w.BeginObject();
-    for (const DeviceSnapshot& d : s.devices) {
-      w.Key(std::to_string(d.device));
-      w.Uint(p.launches[d.device]);
-    }
-    w.EndObject();
     w.EndObject();
   }
   w.EndArray();
@@ -357,14 +506,7 @@ void RegistryJson(const StatusView& v, JsonWriter& w) {
   w.BeginArray();
   for (const RegistryDeviceSnapshot& d : r.devices) {
     w.BeginObject();
-    w.Key("device");
-    w.Int(d.index);
-    w.Key("uuid");
-    w.String(FormatUuid(d.uuid));
-    w.Key("holder");
-    if (d.holder == kNoHolder) w.Null(); else w.Int(d.holder);
-    w.Key("handoffs");
-    w.Uint(d.handoffs);
+    WriteFields(w, kRegistryDeviceFields, r, d);
     w.EndObject();
   }
   w.EndArray();
@@ -372,46 +514,12 @@ void RegistryJson(const StatusView& v, JsonWriter& w) {
   w.BeginArray();
   for (const RegistryPodSnapshot& p : r.pods) {
     w.BeginObject();
-    w.Key("entry");
-    w.Int(p.entry);
-    w.Key("name");
-    w.String(p.name);
-    w.Key("limiter_pid");
-    w.Int(p.limiter_pid);
-    w.Key("alive");
-    w.Bool(p.alive);
-    w.Key("heartbeat_unix_ns");
-    if (p.heartbeat_unix_ns == 0) w.Null(); else w.Uint(p.heartbeat_unix_ns);
-    w.Key("heartbeat_age_ms");
-    if (p.heartbeat_unix_ns == 0) w.Null(); else w.Uint(r.heartbeat_age_ns(p) / 1'000'000);
-    w.Key("stale");
-    w.Bool(PodState(r, p) != "alive");
+    WriteFields(w, kRegistryPodFields, r, p);
     w.Key("devices");
     w.BeginArray();
     for (const RegistryPodDeviceSnapshot& d : p.devices) {
-      bool holds = false;
-      for (const RegistryDeviceSnapshot& dev : r.devices) {
-        if (dev.index == d.device && dev.holder == p.entry) holds = true;
-      }
       w.BeginObject();
-      w.Key("device");
-      w.Int(d.device);
-      w.Key("present");
-      w.Bool(d.present);
-      w.Key("wants");
-      w.Bool(d.wants);
-      w.Key("holds");
-      w.Bool(holds);
-      w.Key("cap_percent");
-      if (d.cap == 0) w.Null(); else w.Uint(d.cap);
-      w.Key("weight");
-      w.Uint(d.weight);
-      w.Key("virtual_time");
-      w.Uint(d.virtual_time);
-      w.Key("device_time_ns");
-      w.Uint(d.device_time_ns);
-      w.Key("device_time_share_percent");
-      ShareJson(w, d.share);
+      WriteFields(w, kRegistryPodDeviceFields, RegistryPodOf{r, p}, d);
       w.EndObject();
     }
     w.EndArray();
@@ -421,36 +529,74 @@ void RegistryJson(const StatusView& v, JsonWriter& w) {
   w.EndObject();
 }
 
+void IntervalJson(const StatusView& v, JsonWriter& w) {
+  w.Key("now_unix_ns");
+  w.Uint(v.now_unix_ns);
+  w.Key("interval_ms");
+  if (v.interval_ns == 0) {
+    w.Null();
+  } else {
+    w.Double(static_cast<double>(v.interval_ns) / 1e6, 3);
+  }
+}
+
+void PodJson(const PodView& p, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("name");
+  w.String(p.name);
+  w.Key("region");
+  if (p.region_path.empty()) {
+    w.Null();
+  } else {
+    w.String(p.region_path);
+  }
+  w.Key("registry_entry");
+  if (p.registry_entry < 0) {
+    w.Null();
+  } else {
+    w.Int(p.registry_entry);
+  }
+  if (!p.error.empty()) {
+    w.Key("error");
+    w.String(p.error);
+  }
+  if (p.readable()) RegionJson(p.region, w);
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string StatusText(const StatusView& v, TextLayout layout) {
   std::string out;
-  if (v.has_region) {
-    RegionText(v.region, layout, &out);
-  } else {
-    out += "region:     none: " + v.region_error + "\n";
+  if (v.node) {
+    NodeText(v, layout, &out);
+    return out;
   }
-  if (v.has_registry) RegistryText(v, layout, &out);
+  RegionText(v.pods.at(0).region, &out);
+  if (v.has_registry) RegistryText(v, layout, /*pods=*/true, &out);
   return out;
 }
 
 std::string StatusJson(const StatusView& v) {
   JsonWriter w;
   w.BeginObject();
-  w.Key("region");
-  if (v.has_region) {
-    w.String(v.region.path);
+  if (v.node) {
+    w.Key("pod_folder");
+    w.String(v.pod_folder);
+    IntervalJson(v, w);
+    w.Key("pods");
+    w.BeginArray();
+    for (const PodView& p : v.pods) PodJson(p, w);
+    w.EndArray();
   } else {
-    w.Null();
-    w.Key("region_error");
-    w.String(v.region_error);
+    const PodView& p = v.pods.at(0);
+    w.Key("region");
+    w.String(p.region_path);
+    w.Key("name");
+    w.String(p.name);
+    IntervalJson(v, w);
+    RegionJson(p.region, w);
   }
-  w.Key("now_unix_ns");
-  w.Uint(v.has_region ? v.region.now_unix_ns : v.now_unix_ns);
-  w.Key("interval_ms");
-  const std::uint64_t interval = v.has_region ? v.region.interval_ns : v.registry.interval_ns;
-  if (interval == 0) w.Null(); else w.Double(interval / 1e6, 3);
-  if (v.has_region) RegionJson(v.region, w);
   RegistryJson(v, w);
   w.EndObject();
   return w.str() + "\n";

@@ -2,21 +2,11 @@
 
 #include <cstdio>
 
+#include "core/byte_text.h"
+
 namespace vslice {
 
-std::string FormatBytes(std::uint64_t bytes) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024.0 && unit < 6) {
-    value /= 1024.0;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f %s", value, kUnits[unit]);
-  return text;
-}
+std::string FormatBytes(std::uint64_t bytes) { return BytesForPeople(bytes).text; }
 
 std::string FormatSeconds(std::uint64_t nanoseconds) {
   char text[32];

@@ -86,6 +86,15 @@ void LogOptionErrors(const Options& options) {
     Log(LogLevel::kError, "%d more configuration errors were not recorded",
         options.error_count - kMaxOptionErrors);
   }
+  if (const char* warning = InertSettingWarning(options)) Log(LogLevel::kWarning, "%s", warning);
+}
+
+const char* InertSettingWarning(const Options& options) {
+  if (!options.oversubscribe) return nullptr;
+  return "CUDA_OVERSUBSCRIBE (or VSLICE_OVERSUBSCRIBE) is true, which vslice accepts but does "
+         "not act on yet: device memory is not oversubscribed, so allocations beyond what the "
+         "device has fail and memory queries report at most what it has; unset it to silence "
+         "this";
 }
 
 }  // namespace vslice

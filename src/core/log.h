@@ -35,8 +35,14 @@ int CurrentLogFd();
 void Log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
 // Writes each of options.errors at kError level, plus a line saying how many
-// more there were when error_count exceeds kMaxOptionErrors.
+// more there were when error_count exceeds kMaxOptionErrors; then, at
+// kWarning level, InertSettingWarning() when there is one.
 void LogOptionErrors(const Options& options);
+
+// One line for a setting vslice accepts but does not act on yet, or nullptr:
+// CUDA_OVERSUBSCRIBE / VSLICE_OVERSUBSCRIBE set to true (HAMi sets it when a
+// device's memory is scaled beyond its size).
+const char* InertSettingWarning(const Options& options);
 
 }  // namespace vslice
 

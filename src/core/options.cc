@@ -24,6 +24,8 @@ constexpr std::uint64_t kDefaultContextReserve = 512ull << 20;
 
 constexpr char kDefaultRegionPath[] = "/tmp/vslice.region";
 constexpr char kDefaultRunDir[] = "/tmp/vslice";
+// The run folder holds files named by vslice: room for their names.
+constexpr int kMaxRunDirLength = kPathLength - 64;
 constexpr char kDefaultHamiLockDir[] = "/tmp/vgpulock";
 constexpr char kDefaultRegistryName[] = "node.registry";
 constexpr char kHamiRegistryName[] = "vslice.registry";
@@ -238,8 +240,12 @@ void Loader::LoadRegistry(Options* options) {
     return;
   }
   options->registry_origin = Options::RegistryOrigin::kDefault;
-  std::snprintf(options->registry_path, kPathLength, "%s/%s", options->run_dir,
-                kDefaultRegistryName);
+  // run_dir is short enough for this (kMaxRunDirLength).
+  if (std::snprintf(options->registry_path, kPathLength, "%s/%s", options->run_dir,
+                    kDefaultRegistryName) >= kPathLength) {
+    options->registry_path[0] = '\0';
+    options->registry_origin = Options::RegistryOrigin::kOff;
+  }
 }
 
 void Loader::LoadComputeLimit() {
@@ -401,11 +407,31 @@ Options LoadOptions(EnvLookup lookup, void* context) {
   loader.LoadPath(region, options.region_path, kDefaultRegionPath, region_consequence);
   options.region_from_hami =
       region.set() && std::strcmp(region.name, "CUDA_DEVICE_MEMORY_SHARED_CACHE") == 0;
-  loader.LoadPath(loader.First("VSLICE_RUN_DIR"), options.run_dir, kDefaultRunDir,
+  const Setting run_dir = loader.First("VSLICE_RUN_DIR");
+  loader.LoadPath(run_dir, options.run_dir, kDefaultRunDir,
                   "the run folder is /tmp/vslice until it is fixed");
+  if (std::strlen(options.run_dir) > kMaxRunDirLength) {
+    // Files go in it: room for their names.
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "an absolute path of at most %d bytes",
+                  kMaxRunDirLength);
+    loader.Error(run_dir, "is not a usable path", "too long", expected,
+                 "the run folder is /tmp/vslice until it is fixed");
+    std::snprintf(options.run_dir, kPathLength, "%s", kDefaultRunDir);
+  }
   loader.LoadPath(loader.First("VSLICE_HAMI_LOCK_DIR"), options.hami_lock_dir,
                   kDefaultHamiLockDir, "HAMi's shared folder is /tmp/vgpulock until it is fixed");
   loader.LoadRegistry(&options);
+  char pod_dir_fallback[kPathLength];
+  if (std::snprintf(pod_dir_fallback, sizeof pod_dir_fallback, "%s/pods", options.run_dir) >=
+      kPathLength) {
+    pod_dir_fallback[0] = '\0';  // cannot happen: run_dir is short (kMaxRunDirLength)
+  }
+  char pod_dir_consequence[kPathLength + 64];
+  std::snprintf(pod_dir_consequence, sizeof pod_dir_consequence,
+                "pods are looked for in %s until it is fixed", pod_dir_fallback);
+  loader.LoadPath(loader.First("VSLICE_POD_DIR"), options.pod_dir, pod_dir_fallback,
+                  pod_dir_consequence);
   loader.LoadPath(loader.First("VSLICE_LIMITER"), options.limiter_path, "",
                   "the limiter is looked for next to the interceptor until it is fixed");
   options.auto_limiter =

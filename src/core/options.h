@@ -81,6 +81,11 @@ struct Options {
   // node finds it.
   char hami_lock_dir[kPathLength];
 
+  // The folder of the pods `vslice run --pod NAME` creates (NAME.region) and
+  // `vslice status`, `top` and `set` look in: VSLICE_POD_DIR, else
+  // <run_dir>/pods. Read by the CLI only.
+  char pod_dir[kPathLength];
+
   // The limiter program the interceptor starts when the pod asks for
   // compute control and no limiter serves it (VSLICE_LIMITER; empty: look
   // next to the interceptor). VSLICE_AUTO_LIMITER=false turns that off.
@@ -96,9 +101,9 @@ struct Options {
   // Compute cap in percent, 0 = none: VSLICE_COMPUTE, else CUDA_DEVICE_SM_LIMIT.
   // 100 also means none (stored as 0). A malformed value caps at 10%.
   int compute_limit = 0;
-  // Weight for work-conserving sharing within a priority class, 1..1000:
-  // VSLICE_WEIGHT, else NPU_PRIORITY; default 1, also the fallback for a
-  // malformed or out-of-range value.
+  // Weight for work-conserving sharing within a priority class, between the
+  // pods of a node registry, 1..1000: VSLICE_WEIGHT, else NPU_PRIORITY;
+  // default 1, also the fallback for a malformed or out-of-range value.
   int weight = 0;
   // Priority class: VSLICE_PRIORITY (high, normal, best-effort), else
   // CUDA_TASK_PRIORITY (HAMi's: 0 high, 1 normal). Default normal, also the

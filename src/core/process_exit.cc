@@ -80,6 +80,10 @@ ProcessIdentity OwnProcessIdentity() {
 }
 
 bool ProcessStillExiting(pid_t pid, const ProcessIdentity& identity) {
+  return ProcessStillExitingIn("/proc", pid, identity);
+}
+
+bool ProcessStillExitingIn(const char* proc_root, pid_t pid, const ProcessIdentity& identity) {
   if (pid <= 0 || identity.pid_namespace == 0 || identity.start_ticks == 0) return false;
   // A process's pid namespace is fixed for its life: looked up once. (An
   // atomic, not a function-local static: its guard would pull the C++
@@ -90,17 +94,17 @@ bool ProcessStillExiting(pid_t pid, const ProcessIdentity& identity) {
     g_own_pid_namespace.store(own_namespace, std::memory_order_relaxed);
   }
   if (own_namespace != identity.pid_namespace) return false;
-  char path[64];
+  char path[320];
   char text[1024];
   TaskStat leader;
-  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  std::snprintf(path, sizeof path, "%s/%d/stat", proc_root, static_cast<int>(pid));
   if (!ReadProcFile(path, text, sizeof text) || !ParseStat(text, &leader)) return false;
   if (leader.start_ticks != identity.start_ticks) return false;  // the pid was reused
 
   // Every thread: exiting and not yet a zombie means its process may still
   // hold descriptors. getdents64 into a stack buffer: no heap (this runs in
   // applications, possibly from inside an allocation hook).
-  std::snprintf(path, sizeof path, "/proc/%d/task", static_cast<int>(pid));
+  std::snprintf(path, sizeof path, "%s/%d/task", proc_root, static_cast<int>(pid));
   const int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return false;
   bool exiting = false;
@@ -113,9 +117,9 @@ bool ProcessStillExiting(pid_t pid, const ProcessIdentity& identity) {
       const auto* entry = reinterpret_cast<const struct dirent64*>(entries + at);
       at += entry->d_reclen;
       if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-      char task_path[320];
-      std::snprintf(task_path, sizeof task_path, "/proc/%d/task/%s/stat", static_cast<int>(pid),
-                    entry->d_name);
+      char task_path[640];
+      std::snprintf(task_path, sizeof task_path, "%s/%d/task/%s/stat", proc_root,
+                    static_cast<int>(pid), entry->d_name);
       TaskStat task;
       if (!ReadProcFile(task_path, text, sizeof text) || !ParseStat(text, &task)) continue;
       if (task.state == 'Z' || task.state == 'X' || task.state == 'x') continue;

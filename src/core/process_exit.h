@@ -38,6 +38,12 @@ ProcessIdentity OwnProcessIdentity();
 // unknown. No heap.
 bool ProcessStillExiting(pid_t pid, const ProcessIdentity& identity);
 
+// The same, reading the process table under `proc_root` (laid out as /proc:
+// <pid>/stat and <pid>/task/<tid>/stat) instead of /proc. The tests give it
+// a process in the middle of exiting this way: a real one does not hold
+// still there long enough to be looked at.
+bool ProcessStillExitingIn(const char* proc_root, pid_t pid, const ProcessIdentity& identity);
+
 }  // namespace vslice
 
 #endif  // VSLICE_CORE_PROCESS_EXIT_H_

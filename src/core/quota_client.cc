@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 
+#include "core/byte_text.h"
 #include "core/clock.h"
 #include "core/limiter_launcher.h"
 #include "core/log.h"
@@ -131,7 +132,11 @@ bool QuotaClient::ChargeWithReap(int slot, int device, std::uint64_t bytes, bool
   // and the charge is tried again if the ledger moved meanwhile.
   const int reaped = region_.ReapDeadProcesses();
   if ((reaped > 0 || region_.used(device) != seen) && attempt()) return true;
-  ReportRefusal(device, bytes);
+  // A reserve still uncharged was refused with the bytes (ChargeContextOnce
+  // takes its bit back when it cannot charge it).
+  const bool reserve_refused =
+      (region_.layout()->slots[slot].context_charged.load() & (1u << device)) == 0;
+  ReportRefusal(device, context_only ? 0 : bytes, reserve_refused ? options_.context_reserve : 0);
   return false;
 }
 
@@ -167,25 +172,43 @@ void QuotaClient::Uncharge(int device, std::uint64_t bytes) {
   region_.Release(slot, device, bytes);
 }
 
-void QuotaClient::ReportRefusal(int device, std::uint64_t bytes) {
+void QuotaClient::ReportRefusal(int device, std::uint64_t bytes, std::uint64_t reserve) {
   // The first refusal is a warning, the rest are info: frameworks retry
   // after freeing their caches, and the application's stderr is not ours.
   const bool first = !refusal_reported_.exchange(true);
   const LogLevel level = first ? LogLevel::kWarning : LogLevel::kInfo;
+  const ByteText asked = BytesForPeople(bytes);
   if (fail_closed_reason_[0] != '\0') {
-    Log(level, "refused %llu bytes on device %d: %s",
-        static_cast<unsigned long long>(bytes), device, fail_closed_reason_);
+    Log(level, "refused %s on device %d: %s", asked.text, device, fail_closed_reason_);
     return;
   }
   if (!Enabled(device)) {
-    Log(level, "refused %llu bytes on device %d: vslice supports devices 0..%d",
-        static_cast<unsigned long long>(bytes), device, kMaxDevices - 1);
+    Log(level, "refused %s on device %d: vslice supports devices 0..%d", asked.text, device,
+        kMaxDevices - 1);
     return;
   }
-  Log(level, "refused %llu bytes on device %d: the pod uses %llu of its %llu-byte quota",
-      static_cast<unsigned long long>(bytes), device,
-      static_cast<unsigned long long>(region_.used(device)),
-      static_cast<unsigned long long>(region_.quota(device)));
+  // What the pod had free, from the ledger as the refusal left it.
+  const std::uint64_t quota = region_.quota(device);
+  const std::uint64_t used = region_.used(device);
+  const ByteText free = BytesForPeople(quota > used ? quota - used : 0);
+  ByteText limit = BytesForPeople(quota);
+  if (quota == kNoLimit) std::snprintf(limit.text, sizeof limit.text, "unlimited");
+  const ByteText context = BytesForPeople(reserve);
+  if (bytes == 0) {
+    Log(level,
+        "cannot create a context on device %d: a process's context is charged %s "
+        "(VSLICE_CONTEXT_RESERVE) and the pod has %s free of its %s quota; raise the quota, or "
+        "lower VSLICE_CONTEXT_RESERVE",
+        device, context.text, free.text, limit.text);
+  } else if (reserve != 0) {
+    Log(level,
+        "refused %s on device %d, and this process's context reserve of %s "
+        "(VSLICE_CONTEXT_RESERVE) with it: the pod has %s free of its %s quota",
+        asked.text, device, context.text, free.text, limit.text);
+  } else {
+    Log(level, "refused %s on device %d: the pod has %s free of its %s quota", asked.text, device,
+        free.text, limit.text);
+  }
 }
 
 QuotaClient::DeviceView QuotaClient::View(int device) {
@@ -209,6 +232,11 @@ void QuotaClient::RecordDeviceUuid(int device, const std::uint8_t (&uuid)[16]) {
   if (!ledger.uuid_state.compare_exchange_strong(expected, 1)) return;
   std::memcpy(ledger.uuid, uuid, sizeof uuid);
   ledger.uuid_state.store(2, std::memory_order_release);
+}
+
+void QuotaClient::RecordPhysicalTotal(int device, std::uint64_t bytes) {
+  if (!Enabled(device) || bytes == 0) return;
+  region_.layout()->devices[device].physical_total.store(bytes, std::memory_order_relaxed);
 }
 
 int QuotaClient::DeviceWithUuid(const std::uint8_t (&uuid)[16]) const {

@@ -56,6 +56,9 @@ class QuotaClient {
   // Remembers the driver's identity of `device` so NVML-only processes can
   // map NVML devices to CUDA ordinals (first writer wins).
   void RecordDeviceUuid(int device, const std::uint8_t (&uuid)[16]);
+  // Records the device memory the driver reports for `device`, for display
+  // (vslice status, metrics): that the pod has seen the device, and its size.
+  void RecordPhysicalTotal(int device, std::uint64_t bytes);
   // The CUDA ordinal whose recorded UUID is `uuid`, or -1.
   int DeviceWithUuid(const std::uint8_t (&uuid)[16]) const;
 
@@ -69,7 +72,10 @@ class QuotaClient {
  private:
   int Slot();
   bool ChargeWithReap(int slot, int device, std::uint64_t bytes, bool context_only);
-  void ReportRefusal(int device, std::uint64_t bytes);
+  // Says why a charge of `bytes` on `device` was refused; `reserve` is the
+  // context reserve the charge included (0: none). bytes == 0 and a
+  // reserve: a context that could not be created.
+  void ReportRefusal(int device, std::uint64_t bytes, std::uint64_t reserve = 0);
   bool Enabled(int device) const;
 
   Options options_{};

@@ -2,7 +2,8 @@
 // per-context state, the runtime's kernels, module images), which the pod
 // pays for through the context reserve, charged once per process and device
 // when the process first creates a context there. Creation is also where
-// vslice learns the device's UUID, which NVML-only processes need.
+// vslice learns the device's UUID, which NVML-only processes need, and its
+// memory, which reports show.
 //
 // Destroying a context (or resetting, or releasing the last reference to, a
 // primary context) frees every allocation made in it without a free call per
@@ -19,13 +20,18 @@ using namespace vslice::cuda;
 
 namespace {
 
-// Charges the context reserve; false means the context must not be created.
+// Records what the driver says of the device (its UUID, its memory), then
+// charges the context reserve; false means the context must not be created.
 bool AdmitContext(CUdevice device) {
   vslice::QuotaClient* quota = vslice::QuotaClient::Get();
   if (quota == nullptr || !quota->enforcing()) return true;
   if (auto get_uuid = Real<cuDeviceGetUuid_t>(Entry::cuDeviceGetUuid)) {
     std::uint8_t uuid[16] = {};
     if (get_uuid(uuid, device) == CUDA_SUCCESS) quota->RecordDeviceUuid(device, uuid);
+  }
+  if (auto total_mem = Real<cuDeviceTotalMem_t>(Entry::cuDeviceTotalMem_v2)) {
+    std::size_t bytes = 0;
+    if (total_mem(&bytes, device) == CUDA_SUCCESS) quota->RecordPhysicalTotal(device, bytes);
   }
   return quota->ChargeContext(device);
 }

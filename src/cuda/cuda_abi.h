@@ -105,6 +105,10 @@ struct CUDA_ARRAY3D_DESCRIPTOR {
   unsigned NumChannels;
   unsigned Flags;
 };
+// CUDA_ARRAY3D_DESCRIPTOR::Flags: Depth counts layers (layered), or faces
+// (cubemap: 6, or 6 per layer when layered too).
+inline constexpr unsigned CUDA_ARRAY3D_LAYERED = 0x01;
+inline constexpr unsigned CUDA_ARRAY3D_CUBEMAP = 0x04;
 
 // CUmemLocationType.
 inline constexpr int CU_MEM_LOCATION_TYPE_INVALID = 0;

@@ -8,7 +8,8 @@
 //   by its location, and only when that location is a device (host and
 //   host-NUMA allocations take no device memory).
 // - CUDA arrays: width x height x depth x channels x element size, summed
-//   over the levels of a mipmapped array.
+//   over the levels of a mipmapped array (MipmappedBytes).
+#include <algorithm>
 #include <cstdint>
 
 #include "cuda/charge.h"
@@ -64,14 +65,27 @@ std::uint64_t ArrayBytes(std::size_t width, std::size_t height, std::size_t dept
   return MulSaturating(bytes, ElementBytes(format));
 }
 
+// The levels of a mipmapped array as the driver makes them: each halves the
+// width, height and depth of the one before (never below 1), except that the
+// depth of a layered array or a cubemap counts layers (or faces), which stay;
+// the driver gives at most 1 + log2 of the largest extent that shrinks. The
+// simulated driver computes this on its own, and
+// QuotaTest.MipmappedArraysAreChargedWhatTheDriverTakes checks that the two
+// agree.
 std::uint64_t MipmappedBytes(const CUDA_ARRAY3D_DESCRIPTOR& d, unsigned levels) {
+  const bool layers = (d.Flags & (CUDA_ARRAY3D_LAYERED | CUDA_ARRAY3D_CUBEMAP)) != 0;
+  const std::uint64_t largest = std::max<std::uint64_t>({d.Width, d.Height, layers ? 0 : d.Depth});
+  unsigned most = 1;
+  while (most < 64 && (largest >> most) != 0) ++most;
+  const unsigned count = levels == 0 ? 1 : levels > most ? most : levels;
   std::uint64_t total = 0;
-  for (unsigned level = 0; level < AtLeastOne(levels) && level < 64; ++level) {
+  for (unsigned level = 0; level < count; ++level) {
     const auto shrink = [level](std::size_t v) -> std::size_t {
       return v == 0 ? 0 : (v >> level) == 0 ? 1 : v >> level;
     };
-    const std::uint64_t bytes =
-        ArrayBytes(shrink(d.Width), shrink(d.Height), shrink(d.Depth), d.Format, d.NumChannels);
+    const std::uint64_t bytes = ArrayBytes(shrink(d.Width), shrink(d.Height),
+                                           layers ? d.Depth : shrink(d.Depth), d.Format,
+                                           d.NumChannels);
     total = (bytes > kSaturated - total) ? kSaturated : total + bytes;
   }
   return total;
@@ -79,9 +93,12 @@ std::uint64_t MipmappedBytes(const CUDA_ARRAY3D_DESCRIPTOR& d, unsigned levels) 
 
 std::uint64_t Key(const void* handle) { return reinterpret_cast<std::uintptr_t>(handle); }
 
-CUresult FreePointer(Entry entry, CUdeviceptr ptr) {
-  auto real = Real<cuMemFree_t>(entry);
-  return real == nullptr ? CUDA_ERROR_NOT_INITIALIZED : real(ptr);
+// Frees what an allocation route just got when its handle cannot be
+// recorded (core/charge_protocol.h), through the driver's own entry `entry`,
+// when the driver has one.
+template <typename Fn, typename... Args>
+void Undo(Entry entry, Args... args) {
+  if (auto real = Real<Fn>(entry)) real(args...);
 }
 
 CUresult AllocAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std::size_t bytes,
@@ -92,7 +109,7 @@ CUresult AllocAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std::size_t
   return ChargeAndAllocate(
       g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, stream); },
       [&] { return *ptr; },
-      [&] { Real<cuMemFreeAsync_t>(free_entry)(*ptr, stream); });
+      [&] { Undo<cuMemFreeAsync_t>(free_entry, *ptr, stream); });
 }
 
 CUresult AllocFromPoolAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std::size_t bytes,
@@ -103,7 +120,7 @@ CUresult AllocFromPoolAsync(Entry entry, Entry free_entry, CUdeviceptr* ptr, std
   return ChargeAndAllocate(
       g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, pool, stream); },
       [&] { return *ptr; },
-      [&] { Real<cuMemFreeAsync_t>(free_entry)(*ptr, stream); });
+      [&] { Undo<cuMemFreeAsync_t>(free_entry, *ptr, stream); });
 }
 
 CUresult FreeAsync(Entry entry, CUdeviceptr ptr, CUstream stream) {
@@ -146,7 +163,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
   if (ptr == nullptr || bytes == 0) return real(ptr, bytes);
   return ChargeAndAllocate(
       g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes); },
-      [&] { return *ptr; }, [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
+      [&] { return *ptr; }, [&] { Undo<cuMemFree_t>(Entry::cuMemFree_v2, *ptr); });
 }
 
 CUresult cuMemAllocManaged(CUdeviceptr* ptr, size_t bytes, unsigned flags) {
@@ -155,7 +172,7 @@ CUresult cuMemAllocManaged(CUdeviceptr* ptr, size_t bytes, unsigned flags) {
   if (ptr == nullptr || bytes == 0) return real(ptr, bytes, flags);
   return ChargeAndAllocate(
       g_device_pointers, CurrentPlacement(), bytes, [&] { return real(ptr, bytes, flags); },
-      [&] { return *ptr; }, [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
+      [&] { return *ptr; }, [&] { Undo<cuMemFree_t>(Entry::cuMemFree_v2, *ptr); });
 }
 
 CUresult cuMemAllocPitch_v2(CUdeviceptr* ptr, size_t* pitch, size_t width, size_t height,
@@ -174,7 +191,7 @@ CUresult cuMemAllocPitch_v2(CUdeviceptr* ptr, size_t* pitch, size_t width, size_
   CUresult result = ChargeAndAllocate(
       g_device_pointers, where, worst_case,
       [&] { return real(ptr, pitch, width, height, element_bytes); }, [&] { return *ptr; },
-      [&] { FreePointer(Entry::cuMemFree_v2, *ptr); });
+      [&] { Undo<cuMemFree_t>(Entry::cuMemFree_v2, *ptr); });
   if (result != CUDA_SUCCESS) return result;
   // Settle on what the driver really padded to.
   const std::uint64_t actual = MulSaturating(*pitch, height);
@@ -237,7 +254,7 @@ CUresult cuMemCreate(CUmemGenericAllocationHandle* handle, size_t bytes,
       g_memory_handles, Placement{prop->location.id, 0},
       bytes, [&] { return real(handle, bytes, prop, flags); },
       [&] { return *handle; },
-      [&] { Real<cuMemRelease_t>(Entry::cuMemRelease)(*handle); });
+      [&] { Undo<cuMemRelease_t>(Entry::cuMemRelease, *handle); });
 }
 
 CUresult cuMemRelease(CUmemGenericAllocationHandle handle) {
@@ -255,7 +272,7 @@ CUresult cuArrayCreate_v2(CUarray* array, const CUDA_ARRAY_DESCRIPTOR* desc) {
   return ChargeAndAllocate(
       g_arrays, CurrentPlacement(), bytes, [&] { return real(array, desc); },
       [&] { return Key(*array); },
-      [&] { Real<cuArrayDestroy_t>(Entry::cuArrayDestroy)(*array); });
+      [&] { Undo<cuArrayDestroy_t>(Entry::cuArrayDestroy, *array); });
 }
 
 CUresult cuArray3DCreate_v2(CUarray* array, const CUDA_ARRAY3D_DESCRIPTOR* desc) {
@@ -267,7 +284,7 @@ CUresult cuArray3DCreate_v2(CUarray* array, const CUDA_ARRAY3D_DESCRIPTOR* desc)
   return ChargeAndAllocate(
       g_arrays, CurrentPlacement(), bytes, [&] { return real(array, desc); },
       [&] { return Key(*array); },
-      [&] { Real<cuArrayDestroy_t>(Entry::cuArrayDestroy)(*array); });
+      [&] { Undo<cuArrayDestroy_t>(Entry::cuArrayDestroy, *array); });
 }
 
 CUresult cuArrayDestroy(CUarray array) {
@@ -284,7 +301,7 @@ CUresult cuMipmappedArrayCreate(CUmipmappedArray* array, const CUDA_ARRAY3D_DESC
   return ChargeAndAllocate(
       g_arrays, CurrentPlacement(), MipmappedBytes(*desc, levels),
       [&] { return real(array, desc, levels); }, [&] { return Key(*array); },
-      [&] { Real<cuMipmappedArrayDestroy_t>(Entry::cuMipmappedArrayDestroy)(*array); });
+      [&] { Undo<cuMipmappedArrayDestroy_t>(Entry::cuMipmappedArrayDestroy, *array); });
 }
 
 CUresult cuMipmappedArrayDestroy(CUmipmappedArray array) {

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/node_registry.h"
 #include "core/options.h"
+#include "core/pod_name.h"
 #include "limiter/compute_arbiter.h"
 #include "limiter/limiter.h"
 #include "limiter/limiter_options.h"
@@ -76,13 +77,6 @@ const char* RegistryOriginText(Options::RegistryOrigin origin) {
 // what is wrong.
 void EnsureSharedFolder(const char* dir) {
   if (mkdir(dir, 01777) == 0) chmod(dir, 01777);  // mkdir applied the umask
-}
-
-// The pod's name in the node registry: the region file's name.
-std::string PodName(const std::string& region_path) {
-  std::string name = region_path.substr(region_path.rfind('/') + 1);
-  const std::size_t dot = name.find('.');
-  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
 }
 
 int Main(int argc, char** argv) {
@@ -174,8 +168,8 @@ int Main(int argc, char** argv) {
       endpoint = MetricsEndpoint{};
     }
   }
-  MetricsCollector collector(*limiter.region().layout(), PodName(region_path), region_path,
-                             VSLICE_VERSION);
+  MetricsCollector collector(*limiter.region().layout(), PodNameOfRegion(region_path),
+                             region_path, VSLICE_VERSION);
   MetricsServer metrics;
   if (endpoint.enabled) {
     std::string why;
@@ -202,7 +196,7 @@ int Main(int argc, char** argv) {
     }
     if (!registry.Open(env.registry_path, why, sizeof why)) {
       Log(LogLevel::kError, "%s; compute is arbitrated for this pod alone", why);
-    } else if ((pod = registry.Join(PodName(region_path).c_str())) < 0) {
+    } else if ((pod = registry.Join(PodNameOfRegion(region_path).c_str())) < 0) {
       Log(LogLevel::kError, "node registry %s is full (%d pods); compute is arbitrated for this "
           "pod alone", env.registry_path, kRegistryPods);
     } else {

@@ -1,6 +1,8 @@
 #include "limiter/metrics.h"
 
 #include "core/clock.h"
+#include "core/layout_checks.h"
+#include "core/listed_devices.h"
 #include "core/priority_class.h"
 
 #include <time.h>
@@ -107,15 +109,26 @@ void MetricsCollector::Sample() {
   }
 }
 
-std::string MetricsCollector::Render() {
+bool MetricsCollector::Render(std::string* text) {
   Sample();
+  char refusal[512];
+  if (!CheckRegionValues(layout_, UnixNowNs(), refusal, sizeof refusal)) {
+    *text = "region file " + region_path_ + ": " + refusal + "\n";
+    return false;
+  }
+  *text = Exposition();
+  return true;
+}
+
+std::string MetricsCollector::Exposition() {
   const RegionHeader& header = layout_.header;
   const std::string pod = "pod=\"" + pod_ + "\"";
   std::string out;
   out.reserve(16384);
 
-  // Per device: what the region holds, and which devices to list (a quota,
-  // or usage or compute activity of any kind; as `vslice status`).
+  // Per device: what the region holds, and which devices to list (those the
+  // pod has seen or used, or that have settings of their own; as `vslice
+  // status`, core/listed_devices.h).
   struct Device {
     std::uint64_t quota, used, peak, refused;
     std::uint64_t launches;  // retired + live slots
@@ -126,26 +139,23 @@ std::string MetricsCollector::Render() {
   for (int i = 0; i < kMaxProcesses; ++i) {
     if (seen_[i].active) ++active_processes;
   }
+  DeviceFacts facts[kMaxDevices];
   for (int d = 0; d < kMaxDevices; ++d) {
     const DeviceLedger& ledger = layout_.devices[d];
-    const DeviceGate& gate = layout_.gates[d];
     Device& dev = devices[d];
     dev.quota = ledger.quota.load();
     dev.used = ledger.used.load() & ~kLedgerFrozen;
     dev.peak = ledger.peak.load();
     dev.refused = ledger.refused.load();
     dev.launches = retired_launches_[d];
-    bool held = false;
     for (int i = 0; i < kMaxProcesses; ++i) {
-      if (!seen_[i].active) continue;
-      dev.launches += seen_[i].launches[d];
-      held = held || layout_.slots[i].used[d].load(std::memory_order_relaxed) != 0;
+      if (seen_[i].active) dev.launches += seen_[i].launches[d];
     }
-    dev.listed = dev.quota != kNoLimit || dev.used != 0 || dev.peak != 0 || dev.refused != 0 ||
-                 held || dev.launches != 0 || gate.device_time_ns.load() != 0 ||
-                 gate.throttled_ns.load() != 0 || gate.slots.load() != 0 ||
-                 gate.waiting.load() != 0;
+    facts[d] = ReadDeviceFacts(layout_, d);
+    facts[d].active = facts[d].active || dev.launches != 0;
   }
+  const DeviceListing listing = ListDevices(facts);
+  for (int d = 0; d < kMaxDevices; ++d) devices[d].listed = listing.listed[d];
   auto labels = [&](int d) { return pod + ",device=\"" + std::to_string(d) + "\""; };
 
   {

@@ -32,8 +32,10 @@ class MetricsCollector {
   // Remembers the launch counts of live slots (see above).
   void Sample();
 
-  // The exposition text (Sample()s first).
-  std::string Render();
+  // The exposition text (Sample()s first). False, with one line naming the
+  // region and the value in `text` instead, when a value of the region is
+  // out of what vslice writes (core/layout_checks.h): nothing is shown then.
+  bool Render(std::string* text);
 
  private:
   struct SlotSeen {
@@ -41,6 +43,8 @@ class MetricsCollector {
     std::uint64_t started = 0;
     std::uint64_t launches[kMaxDevices] = {};
   };
+
+  std::string Exposition();
 
   const RegionLayout& layout_;
   std::string pod_;  // label value, escaped

@@ -250,8 +250,12 @@ void MetricsServer::Serve(int client) {
     return;
   }
   if (target == "/metrics") {
-    Respond(client, "200 OK", "text/plain; version=0.0.4; charset=utf-8", collector_->Render(),
-            head);
+    std::string text;
+    if (collector_->Render(&text)) {
+      Respond(client, "200 OK", "text/plain; version=0.0.4; charset=utf-8", text, head);
+    } else {
+      Respond(client, "503 Service Unavailable", "text/plain; charset=utf-8", text, head);
+    }
   } else if (target == "/") {
     Respond(client, "200 OK", "text/plain; charset=utf-8",
             "vslice-limiter: metrics at /metrics\n", head);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -60,6 +61,13 @@ std::string ValidRegistryBytes(const Scratch& scratch) {
     EXPECT_TRUE(registry.Open(path.c_str(), error, sizeof error)) << error;
   }
   return ReadFile(path);
+}
+
+// `valid`'s header followed by random bytes from `seed`.
+std::string GarbageBehindHeader(std::string valid, std::size_t header_bytes, unsigned seed) {
+  const std::string garbage = RandomBytes(valid.size(), seed);
+  valid.replace(header_bytes, valid.size() - header_bytes, garbage.substr(header_bytes));
+  return valid;
 }
 
 template <typename T>
@@ -173,16 +181,13 @@ INSTANTIATE_TEST_SUITE_P(Files, BadRegionTest, ::testing::ValuesIn(BadFiles()),
                          [](const auto& info) { return info.param.name; });
 
 // A valid header in front of garbage: whatever the slots, ledgers and gates
-// say, no program crashes or hangs, and the first reap makes the ledger
-// consistent again (garbage slots whose owner does not exist are reaped).
+// say, no program crashes or hangs, the tools refuse to show it, and the
+// first reap makes the ledger consistent again (garbage slots whose owner
+// does not exist are reaped).
 TEST(GarbageRegionTest, GarbageBehindAValidHeader) {
   Scratch scratch;
   const std::string path = scratch.File("pod.region");
-  std::string bytes = ValidRegionBytes(scratch);
-  const std::string garbage = RandomBytes(bytes.size(), 3);
-  bytes.replace(sizeof(RegionHeader), bytes.size() - sizeof(RegionHeader),
-                garbage.substr(sizeof(RegionHeader)));
-  WriteFile(path, bytes);
+  WriteFile(path, GarbageBehindHeader(ValidRegionBytes(scratch), sizeof(RegionHeader), 3));
   TestPod pod(scratch, "pod", {{"VSLICE_MEMORY_LIMIT", "1g"}}, /*registry=*/false);
 
   Background limiter({LimiterPath(), "--region", path}, pod.env());
@@ -194,12 +199,18 @@ TEST(GarbageRegionTest, GarbageBehindAValidHeader) {
   // The limiter's first pass reaped the garbage slots: the application found
   // a slot, and a ledger recomputed from the live slots.
   EXPECT_TRUE(Contains(app.out, "alloc mem 1048576 -> 0")) << app.out << app.err;
-  const ProcessResult status =
-      RunProcess({CliPath(), "status", "--region", path, "--interval", "0"}, pod.env(), 20000);
-  ExpectNoCrash(status, "vslice status");
-  const ProcessResult json = RunProcess(
-      {CliPath(), "status", "--region", path, "--interval", "0", "--json"}, pod.env(), 20000);
-  ExpectNoCrash(json, "vslice status --json");
+  // The tools show none of it: one line naming the file and a value no
+  // vslice program writes, and exit status 1.
+  for (const char* format : {"--interval=0", "--json"}) {
+    const ProcessResult status = RunProcess(
+        {CliPath(), "status", "--region", path, "--interval", "0", format}, pod.env(), 20000);
+    ExpectNoCrash(status, "vslice status");
+    EXPECT_EQ(status.exit_code, 1) << status.out;
+    EXPECT_EQ(status.out, "") << "garbage shown as data";
+    EXPECT_EQ(status.err.rfind("vslice status: region file " + path + ": ", 0), 0u) << status.err;
+    EXPECT_TRUE(Contains(status.err, " is ") && Contains(status.err, ", expected ")) << status.err;
+    EXPECT_EQ(std::count(status.err.begin(), status.err.end(), '\n'), 1) << status.err;
+  }
   EXPECT_EQ(kill(limiter.pid(), 0), 0) << "the limiter died";
   limiter.Kill(SIGTERM);
   const ProcessResult l = limiter.Wait(10000);
@@ -286,6 +297,32 @@ TEST_P(BadRegistryTest, LimitersArbitrateAloneAndToolsSayWhy) {
       EXPECT_EQ(ReadFile(path), before) << "a program rewrote the file";
     }
   }
+}
+
+// A valid header in front of garbage: the tools show the pod's region and,
+// for the registry, one line naming it and a value no limiter writes.
+TEST(GarbageRegistryTest, GarbageBehindAValidHeaderIsNotShown) {
+  Scratch scratch;
+  const std::string path = scratch.File("node.registry");
+  WriteFile(path,
+            GarbageBehindHeader(ValidRegistryBytes(scratch), sizeof(RegistryHeader), 4));
+  TestPod pod(scratch, "pod", {{"VSLICE_MEMORY_LIMIT", "1g"}}, /*registry=*/false);
+  std::uint64_t quota[kMaxDevices];
+  for (auto& q : quota) q = kGiB;
+  PodRegion region;
+  char error[256];
+  ASSERT_TRUE(region.Open(pod.region().c_str(), quota, error, sizeof error)) << error;
+
+  const ProcessResult status = RunProcess(
+      {CliPath(), "status", "--region", pod.region(), "--registry", path, "--interval", "0"},
+      pod.env(), 20000);
+  ExpectNoCrash(status, "vslice status");
+  EXPECT_EQ(status.exit_code, 1);
+  EXPECT_TRUE(Contains(status.out, "region:     " + pod.region())) << status.out;
+  const std::string refusal = "node registry " + path + ": ";
+  EXPECT_TRUE(Contains(status.out, "registry:   " + refusal)) << status.out;
+  EXPECT_TRUE(Contains(status.err, "vslice status: " + refusal)) << status.err;
+  EXPECT_FALSE(Contains(status.out, "  POD ")) << "garbage pods shown: " << status.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, BadRegistryTest, ::testing::ValuesIn(BadFiles()),

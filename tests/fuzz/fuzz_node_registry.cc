@@ -5,13 +5,17 @@
 // UUID from the input, PodAlive on every entry, Leave. Checks: a refused file
 // says why; a validated one validates; indices stay in range; no garbage
 // entry counts as alive (only a limiter's lock makes an entry alive); after
-// Leave the entry holds no device.
+// Leave the entry holds no device; the values check readers run before they
+// show anything (core/layout_checks.h) either refuses in one line or passes
+// only values in the ranges checked here independently.
 #include <unistd.h>
 
 #include <cstdint>
 #include <vector>
 
 #include "core/admission.h"
+#include "core/clock.h"
+#include "core/layout_checks.h"
 #include "core/node_registry.h"
 #include "fuzz_shared_file.h"
 
@@ -33,6 +37,41 @@ std::vector<std::uint8_t> ValidRegistry() {
   }
   unlink(path.c_str());
   return bytes;
+}
+
+// What a reader may show, checked without the table: holders, and the name
+// and settings of every active entry.
+void CheckValues(const vslice::RegistryLayout& layout) {
+  char error[256] = {};
+  if (!vslice::CheckRegistryValues(layout, vslice::UnixNowNs(), error, sizeof error)) {
+    vslice::fuzz::CheckRefusalLine(kTarget, error);
+    return;
+  }
+  for (const vslice::RegistryDevice& d : layout.devices) {
+    const std::uint32_t word = d.holder.load();
+    const std::uint32_t entry = word & 0xffffu;
+    const bool holder_word =
+        word == 0 || (entry >= 1 && entry <= vslice::kRegistryPods && (word >> 16) < 3);
+    if (d.state.load() == 2 && !holder_word) {
+      Fail(kTarget, "a holder word out of range passed the values check");
+    }
+  }
+  for (const vslice::RegistryPod& p : layout.pods) {
+    if (p.state.load() != 1) continue;
+    const void* end = std::memchr(p.name, '\0', sizeof p.name);
+    if (end == nullptr) Fail(kTarget, "a name without its NUL passed the values check");
+    for (const char* c = p.name; c != end; ++c) {
+      if (static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f) {
+        Fail(kTarget, "a name with a control character passed the values check");
+      }
+    }
+    for (const vslice::RegistryPodDevice& e : p.devices) {
+      if (e.weight.load() > 1000 || e.cap.load() > 100 || e.wants.load() > 1 ||
+          e.priority.load() > 2) {
+        Fail(kTarget, "a pod's setting out of range passed the values check");
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -68,6 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     vslice::fuzz::PatchBehindHeader(input, registry.layout(), kBytes,
                                     sizeof(vslice::RegistryHeader));
   }
+  CheckValues(*registry.layout());
   const int entry = registry.Join("fuzz");
   if (entry < -1 || entry >= vslice::kRegistryPods)
     Fail(kTarget, "Join returned an entry out of range");
@@ -90,5 +130,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   }
+  CheckValues(*registry.layout());
   return 0;
 }

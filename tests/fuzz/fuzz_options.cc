@@ -46,7 +46,7 @@ std::vector<std::string> Names() {
   }
   // Added later: at the end, so the seeds' selectors keep their meaning.
   for (const char* name : {"VSLICE_PRIORITY", "VSLICE_INFLIGHT_US", "VSLICE_HOLD_US",
-                           "VSLICE_SLOT_MS"}) {
+                           "VSLICE_SLOT_MS", "VSLICE_POD_DIR"}) {
     names.push_back(name);
   }
   return names;
@@ -111,6 +111,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!Terminated(o.registry_path, sizeof o.registry_path) ||
       (o.registry_path[0] != '\0' && o.registry_path[0] != '/')) {
     Fail("registry path is neither empty nor absolute");
+  }
+  if (!Terminated(o.pod_dir, sizeof o.pod_dir) || o.pod_dir[0] != '/') {
+    Fail("pod folder is not an absolute path");
   }
   if (o.error_count < 0) Fail("negative error count");
   for (int i = 0; i < o.error_count && i < vslice::kMaxOptionErrors; ++i) {

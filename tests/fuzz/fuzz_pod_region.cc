@@ -11,12 +11,17 @@
 // Release with sizes from the input, the context reserve, ReapDeadProcesses,
 // ReleaseSlot. Checks: a refused file says why; a validated one validates;
 // no charge ever takes the ledger past the quota; after a reap that found
-// the dead, the ledger is exactly what the live slot (ours) holds.
+// the dead, the ledger is exactly what the live slot (ours) holds; the values
+// check readers run before they show anything (core/layout_checks.h) either
+// refuses in one line or passes only values in the ranges checked here
+// independently, before the file is used and after.
 #include <unistd.h>
 
 #include <cstdint>
 #include <vector>
 
+#include "core/clock.h"
+#include "core/layout_checks.h"
 #include "core/pod_region.h"
 #include "fuzz_shared_file.h"
 
@@ -40,6 +45,33 @@ std::vector<std::uint8_t> ValidRegion() {
   }
   unlink(path.c_str());
   return bytes;
+}
+
+// What a reader may show, checked without the table: the settings of every
+// gate and the identity of every active slot.
+void CheckValues(const vslice::RegionLayout& layout) {
+  char error[256] = {};
+  if (!vslice::CheckRegionValues(layout, vslice::UnixNowNs(), error, sizeof error)) {
+    vslice::fuzz::CheckRefusalLine(kTarget, error);
+    return;
+  }
+  for (int d = 0; d < vslice::kMaxDevices; ++d) {
+    const vslice::DeviceGate& gate = layout.gates[d];
+    if (gate.weight.load() > 1000 || gate.compute_limit.load() > 100 || gate.open.load() > 1 ||
+        gate.priority.load() > 2) {
+      Fail(kTarget, "a gate setting out of range passed the values check");
+    }
+    if (layout.devices[d].peak.load() >= vslice::kLedgerFrozen) {
+      Fail(kTarget, "a peak beyond the ledger passed the values check");
+    }
+  }
+  for (const vslice::ProcessSlot& slot : layout.slots) {
+    const std::uint32_t state = slot.state.load();
+    if (state > 1) Fail(kTarget, "a slot state out of range passed the values check");
+    if (state == 1 && (slot.pid.load() < 0 || slot.pid.load() > (1 << 22))) {
+      Fail(kTarget, "an active slot's pid out of range passed the values check");
+    }
+  }
 }
 
 void Use(vslice::PodRegion& region, vslice::fuzz::Patches& input) {
@@ -137,6 +169,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     vslice::fuzz::PatchBehindHeader(input, region.layout(), kBytes,
                                     sizeof(vslice::RegionHeader));
   }
+  CheckValues(*region.layout());
   Use(region, input);
+  CheckValues(*region.layout());
   return 0;
 }

@@ -139,6 +139,16 @@ inline std::vector<std::uint8_t> FileForMode(std::uint8_t mode, const std::uint8
   return file;
 }
 
+// A refusal of CheckRegionValues or CheckRegistryValues (core/layout_checks.h)
+// is one printable line; readers print it after the file's name.
+inline void CheckRefusalLine(const char* target, const char* error) {
+  if (error[0] == '\0') Fail(target, "a values check refused without saying why");
+  if (std::strstr(error, " is ") == nullptr) Fail(target, "a values check refusal names no field");
+  for (const char* c = error; *c != '\0'; ++c) {
+    if (*c < 0x20 || *c > 0x7e) Fail(target, "a values check refusal holds an unprintable byte");
+  }
+}
+
 // Garbage from the input behind the header of a file just created (mode 3).
 inline void PatchBehindHeader(Patches& input, void* layout, std::size_t bytes,
                               std::size_t header_bytes) {

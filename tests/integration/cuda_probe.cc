@@ -12,6 +12,10 @@
 //                     as alloc, but an out-of-memory refusal is retried every
 //                     millisecond for up to MS ms (other processes may still be
 //                     freeing): "alloc KIND BYTES -> RESULT tries=N".
+//   mipmap:WxHxD:FLAGS:LEVELS
+//                     cuMipmappedArrayCreate of a one-channel 8-bit array, FLAGS
+//                     plain, layered, cube or cube_layered, and hold it:
+//                     "mipmap WxHxD FLAGS LEVELS -> R".
 //   free:N            free the N-th successful allocation (0-based).
 //   freeall           free every allocation still held.
 //   info              cuMemGetInfo: "info free=F total=T".
@@ -737,6 +741,20 @@ int main(int argc, char** argv) {
         if (h.live && probe.Free(h) != CUDA_SUCCESS) ++failures;
       }
       std::printf("freeall failures=%d\n", failures);
+    } else if (verb == "mipmap") {
+      unsigned long long w = 0, h = 0, d = 0;
+      char flags_name[16] = "";
+      unsigned levels = 0;
+      std::sscanf(rest.c_str(), "%llux%llux%llu:%15[a-z_]:%u", &w, &h, &d, flags_name, &levels);
+      const std::string name = flags_name;
+      const unsigned flags = name == "layered"        ? CUDA_ARRAY3D_LAYERED
+                             : name == "cube"         ? CUDA_ARRAY3D_CUBEMAP
+                             : name == "cube_layered" ? CUDA_ARRAY3D_CUBEMAP | CUDA_ARRAY3D_LAYERED
+                                                      : 0u;
+      CUDA_ARRAY3D_DESCRIPTOR desc{w, h, d, CU_AD_FORMAT_UNSIGNED_INT8, 1, flags};
+      CUmipmappedArray array = nullptr;
+      const CUresult mr = probe.api().mipmapped_create(&array, &desc, levels);
+      std::printf("mipmap %llux%llux%llu %s %u -> %d\n", w, h, d, flags_name, levels, mr);
     } else if (verb == "info") {
       size_t free_bytes = 0, total = 0;
       const CUresult ir = probe.api().mem_get_info(&free_bytes, &total);

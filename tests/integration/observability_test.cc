@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +22,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/pod_region.h"
 #include "process_harness.h"
 
 namespace vslice::testing {
@@ -29,6 +31,7 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr unsigned long long kMiB = 1ull << 20;
+constexpr unsigned long long kGiB = 1ull << 30;
 
 std::string Probe() { return BinDir() + "/vslice_probe"; }
 std::string Limiter() { return BinDir() + "/vslice-limiter"; }
@@ -386,6 +389,9 @@ TEST(MetricsTest, AScrapeShowsMemoryQuotaLaunchesDeviceTimeAndHeartbeat) {
 
   EXPECT_EQ(m.Value("vslice_memory_used_bytes", dev0), 512.0 * kMiB) << r.body;
   EXPECT_EQ(m.Value("vslice_memory_quota_bytes", dev0), 1024.0 * kMiB);
+  // Every device has the 1 GiB quota; only the one the pod used is listed.
+  EXPECT_FALSE(m.Value("vslice_memory_quota_bytes", {{"pod", "pod"}, {"device", "1"}}))
+      << r.body;
   EXPECT_EQ(m.Value("vslice_memory_peak_bytes", dev0), 512.0 * kMiB);
   EXPECT_EQ(m.Value("vslice_refused_allocations_total", dev0), 0.0);
   // The spinner has exited: its launches stay in the pod's counter.
@@ -438,6 +444,24 @@ TEST(MetricsTest, TheEnvironmentTurnsMetricsOnAndTheyAreOffOtherwise) {
   EXPECT_EQ(m.Value("vslice_compute_managed", {{"pod", "pod"}}), 0.0);
 }
 
+TEST(MetricsTest, AValueNoWriterWritesIsRefusedNotScraped) {
+  Scratch scratch;
+  Pod pod(scratch, "pod");
+  pod.StartLimiter({"--metrics-address", "127.0.0.1:0"}, /*metrics=*/true);
+  ASSERT_GT(pod.metrics_port(), 0) << ReadFile(pod.log_path());
+  PodRegion region;
+  char error[512];
+  ASSERT_TRUE(region.OpenExisting(pod.region().c_str(), error, sizeof error)) << error;
+  region.layout()->gates[2].weight.store(1504018833);
+  const HttpResponse bad = HttpGet(pod.metrics_port(), "/metrics");
+  EXPECT_EQ(bad.status_line, "HTTP/1.1 503 Service Unavailable") << bad.head;
+  EXPECT_EQ(bad.body, "region file " + pod.region() +
+                          ": gates[2].weight is 1504018833, expected 0..1000 (0 until a limiter "
+                          "sets it, then 1..1000)\n");
+  region.layout()->gates[2].weight.store(0);
+  EXPECT_EQ(HttpGet(pod.metrics_port(), "/metrics").status_line, "HTTP/1.1 200 OK");
+}
+
 TEST(MetricsTest, ABadAddressIsAUsageError) {
   Scratch scratch;
   Pod pod(scratch, "pod");
@@ -458,37 +482,52 @@ TEST(StatusTest, JsonShowsEveryProcessItsMemoryTheQuotaAndALiveLimiter) {
   auto a = pod.Hold("256m");
   auto b = pod.Hold("128m");
 
-  const ProcessResult r = pod.Cli({"status", "--json", "--interval", "200"});
+  const ProcessResult r = pod.Cli({"status", "--region", pod.region(), "--json", "--interval", "200"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json s = ParseJson(r.out);
   EXPECT_EQ(s["region"].string, pod.region());
+  EXPECT_EQ(s["name"].string, "pod");
   EXPECT_NEAR(s["interval_ms"].number, 200, 100);
   ASSERT_FALSE(s["limiter"].is_null()) << r.out;
   EXPECT_EQ(s["limiter"]["pid"].number, pod.limiter_pid());
   EXPECT_FALSE(s["limiter"]["stale"].boolean);
-  EXPECT_LT(s["limiter"]["heartbeat_age_ms"].number, 1000);
+  EXPECT_LT(s["limiter"]["heartbeat_age_ns"].number, 1e9);
   EXPECT_FALSE(s["compute_managed"].boolean);  // no cap, no registry
   EXPECT_TRUE(s["registry"].is_null());
 
   const Json& dev0 = s["devices"][0];
   EXPECT_EQ(dev0["device"].number, 0);
+  // The interceptor recorded the device's memory when a probe made its context.
+  if (!RealGpu()) EXPECT_EQ(dev0["total_bytes"].number, 80.0 * kGiB) << r.out;
   EXPECT_EQ(dev0["quota_bytes"].number, 1024.0 * kMiB);
   EXPECT_EQ(dev0["used_bytes"].number, 384.0 * kMiB);
   EXPECT_TRUE(dev0["cap_percent"].is_null());
   EXPECT_EQ(dev0["weight"].number, 1);
   EXPECT_TRUE(dev0["device_time_share_percent"].is_null()) << "not managed: not measured";
+  EXPECT_TRUE(dev0["gate_open"].is_null()) << "not managed: no gate, as the text's '-'";
+  EXPECT_EQ(s["devices"].array.size(), 1u) << "only the device in use: " << r.out;
+  EXPECT_EQ(s["other_devices"]["quota_bytes"].number, 1024.0 * kMiB) << r.out;
 
   std::map<double, double> held;  // pid -> bytes on device 0
-  for (const Json& p : s["processes"].array) held[p["pid"].number] = p["used_bytes"]["0"].number;
+  for (const Json& p : s["processes"].array) {
+    held[p["pid"].number] = p["used_bytes"]["0"].number;
+    EXPECT_EQ(p["used_bytes"].object.size(), 1u) << "a key per listed device: " << r.out;
+  }
   EXPECT_EQ(held.size(), 2u) << r.out;
   EXPECT_EQ(held[a->pid()], 256.0 * kMiB);
   EXPECT_EQ(held[b->pid()], 128.0 * kMiB);
 
-  const ProcessResult text = pod.Cli({"status", "--interval", "0"});
+  const ProcessResult text = pod.Cli({"status", "--pod", "pod", "--interval", "0"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_TRUE(Contains(text.out, "processes:  2 active")) << text.out;
   EXPECT_TRUE(Contains(text.out, "compute:    not managed")) << text.out;
   EXPECT_TRUE(Contains(text.out, "384.00 MiB")) << text.out;
+  EXPECT_TRUE(Contains(text.out, "  other devices: quota 1.00 GiB, cap none, weight 1\n"))
+      << text.out;
+  // The GATE column says "-" where the JSON says null.
+  EXPECT_EQ(LinesStartingWith(text.out, "  0       none  1       normal  -      0.00 s").size(),
+            1u)
+      << text.out;
   a->Wait();
   b->Wait();
 }
@@ -508,7 +547,7 @@ TEST(StatusTest, TheRegistryListsEveryPodOfTheNodeWithItsShare) {
   Background spin_b({Probe(), "spin:2500"}, b.env());
   std::this_thread::sleep_for(milliseconds(500));
 
-  const ProcessResult r = a.Cli({"status", "--json", "--interval", "1000"});
+  const ProcessResult r = a.Cli({"status", "--pod", "alpha", "--json", "--interval", "1000"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json s = ParseJson(r.out);
   EXPECT_TRUE(s["compute_managed"].boolean);
@@ -531,15 +570,33 @@ TEST(StatusTest, TheRegistryListsEveryPodOfTheNodeWithItsShare) {
   EXPECT_GT(node_b, node_a) << r.out;
   EXPECT_GT(node_a + node_b, 80) << "contended: the device is busy all the time";
 
-  // Without a region of its own, status shows the node alone.
+  // From pod a's environment, the node: a's region, which is the registry's
+  // alpha, and beta, known from the registry only.
+  const ProcessResult from_a = a.Cli({"status", "--interval", "0"});
+  ASSERT_EQ(from_a.exit_code, 0) << from_a.err;
+  EXPECT_TRUE(Contains(from_a.out, "pods:       1 with a region here, 1 more in the registry"))
+      << from_a.out;
+  EXPECT_EQ(LinesStartingWith(from_a.out, "  alpha  0  ").size(), 1u) << from_a.out;
+  EXPECT_EQ(LinesStartingWith(from_a.out, "  beta   #0 ").size(), 1u) << from_a.out;
+  const Json from_a_json = ParseJson(a.Cli({"status", "--json", "--interval", "0"}).out);
+  ASSERT_EQ(from_a_json["pods"].array.size(), 2u);
+  EXPECT_EQ(from_a_json["pods"][0]["region"].string, a.region());
+  EXPECT_FALSE(from_a_json["pods"][0]["registry_entry"].is_null()) << "alpha is one pod";
+  EXPECT_TRUE(from_a_json["pods"][1]["region"].is_null());
+
+  // Without a region of its own here, status shows the node's pods from the
+  // registry: a line per pod and device.
   std::map<std::string, std::string> operator_env = ToolEnvironment(a.env());
   operator_env["VSLICE_REGION"] = scratch.File("missing.region");
   const ProcessResult node_only =
       RunProcess({Cli(), "status", "--interval", "0"}, operator_env);
   ASSERT_EQ(node_only.exit_code, 0) << node_only.err;
-  EXPECT_TRUE(Contains(node_only.out, "region:     none:")) << node_only.out;
-  EXPECT_TRUE(Contains(node_only.out, "2 pods")) << node_only.out;
-  EXPECT_TRUE(Contains(node_only.out, "alpha")) << node_only.out;
+  EXPECT_TRUE(Contains(node_only.out, "pods:       0 with a region here, 2 more in the registry"))
+      << node_only.out;
+  EXPECT_EQ(LinesStartingWith(node_only.out, "  alpha  #0  ").size(), 1u) << node_only.out;
+  EXPECT_EQ(LinesStartingWith(node_only.out, "  beta   #0  ").size(), 1u) << node_only.out;
+  EXPECT_TRUE(Contains(node_only.out, "registry:   " + scratch.File("node.registry") + ", 2 pods"))
+      << node_only.out;
   // ... but a region asked for by name must exist.
   EXPECT_EQ(RunProcess({Cli(), "status", "--region", scratch.File("missing.region")},
                        operator_env).exit_code,
@@ -557,8 +614,8 @@ TEST(TopTest, TwoReportsFitEightyColumns) {
   const ProcessResult r = pod.Cli({"top", "--iterations", "2", "--interval", "100"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(LinesStartingWith(r.out, "vslice top").size(), 2u) << r.out;
-  EXPECT_EQ(LinesStartingWith(r.out, "processes:  1 active").size(), 2u) << r.out;
-  EXPECT_EQ(LinesStartingWith(r.out, "node:").size(), 2u) << r.out;
+  EXPECT_EQ(LinesStartingWith(r.out, "  a-pod-with-a-ra~  0 ").size(), 2u) << r.out;
+  EXPECT_EQ(LinesStartingWith(r.out, "registry:").size(), 2u) << r.out;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
     EXPECT_LE(line.size(), 80u) << line;
@@ -575,15 +632,148 @@ TEST(SetTest, AQuotaBelowWhatThePodHoldsIsRefusedAndAboveItApplies) {
   const ProcessResult low = pod.Cli({"set", "--memory", "256m"});
   EXPECT_EQ(low.exit_code, 1);
   EXPECT_TRUE(Contains(low.err, "holds 512.00 MiB")) << low.err;
-  Json s = ParseJson(pod.Cli({"status", "--json", "--interval", "0"}).out);
+  Json s = ParseJson(pod.Cli({"status", "--pod", "pod", "--json", "--interval", "0"}).out);
   EXPECT_EQ(s["devices"][0]["quota_bytes"].number, 1024.0 * kMiB) << "nothing changed";
 
   const ProcessResult high = pod.Cli({"set", "--device", "0", "--memory", "768m", "--compute", "40"});
   EXPECT_EQ(high.exit_code, 0) << high.err;
-  s = ParseJson(pod.Cli({"status", "--json", "--interval", "0"}).out);
+  s = ParseJson(pod.Cli({"status", "--pod", "pod", "--json", "--interval", "0"}).out);
   EXPECT_EQ(s["devices"][0]["quota_bytes"].number, 768.0 * kMiB);
   EXPECT_EQ(s["devices"][0]["cap_percent"].number, 40);
   holder->Wait();
+}
+
+// ---- The node: every pod, without naming a region ------------------------
+
+// The environment of an operator on the node: the tools, no pod of its own
+// (a region that does not exist), the test's pod folder.
+std::map<std::string, std::string> OperatorEnvironment(const Scratch& scratch) {
+  std::map<std::string, std::string> env = ToolEnvironment(PodEnvironment(scratch));
+  env["VSLICE_REGION"] = scratch.File("no-such.region");
+  return env;
+}
+
+// `vslice run --pod NAME ARGS -- probe alloc:mem:SIZE ready wait`, started.
+std::unique_ptr<Background> RunPod(const std::map<std::string, std::string>& env,
+                                   const std::string& name, std::vector<std::string> args,
+                                   const std::string& size) {
+  std::vector<std::string> argv{Cli(), "run", "--pod", name};
+  argv.insert(argv.end(), args.begin(), args.end());
+  for (const char* a : {"--", "", "", "ready", "wait"}) argv.push_back(a);
+  argv[argv.size() - 4] = Probe();
+  argv[argv.size() - 3] = "alloc:mem:" + size;
+  auto pod = std::make_unique<Background>(argv, env);
+  EXPECT_TRUE(pod->WaitForLine("ready")) << "pod " << name << " did not start";
+  return pod;
+}
+
+TEST(NodeTest, StatusTopAndSetSeeEveryPodWithoutARegion) {
+  Scratch scratch;
+  const auto env = OperatorEnvironment(scratch);
+  auto alpha = RunPod(env, "alpha", {"--memory", "1g"}, "64m");
+  auto beta = RunPod(env, "beta", {"--memory", "2g", "--compute", "30"}, "32m");
+
+  const ProcessResult status = RunProcess({Cli(), "status", "--interval", "0"}, env);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_TRUE(Contains(status.out, "pods:       2 with a region here\n")) << status.out;
+  const auto alpha_rows = LinesStartingWith(status.out, "  alpha  0 ");
+  ASSERT_EQ(alpha_rows.size(), 1u) << "a line per pod and device: " << status.out;
+  EXPECT_TRUE(Contains(alpha_rows[0], "64.00 MiB  1.00 GiB  none  1 ")) << alpha_rows[0];
+  const auto beta_rows = LinesStartingWith(status.out, "  beta   0 ");
+  ASSERT_EQ(beta_rows.size(), 1u) << status.out;
+  EXPECT_TRUE(Contains(beta_rows[0], "32.00 MiB  2.00 GiB  30% ")) << beta_rows[0];
+
+  const Json json = ParseJson(RunProcess({Cli(), "status", "--json", "--interval", "0"}, env).out);
+  EXPECT_EQ(json["pod_folder"].string, scratch.File("pods"));
+  ASSERT_EQ(json["pods"].array.size(), 2u);
+  EXPECT_EQ(json["pods"][0]["name"].string, "alpha");
+  EXPECT_EQ(json["pods"][0]["region"].string, scratch.File("pods/alpha.region"));
+  EXPECT_EQ(json["pods"][0]["devices"][0]["used_bytes"].number, 64.0 * kMiB);
+  EXPECT_EQ(json["pods"][1]["devices"][0]["cap_percent"].number, 30);
+
+  const ProcessResult top = RunProcess({Cli(), "top", "--iterations", "1"}, env);
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_EQ(LinesStartingWith(top.out, "  alpha  0 ").size(), 1u) << top.out;
+  EXPECT_EQ(LinesStartingWith(top.out, "  beta   0 ").size(), 1u) << top.out;
+
+  // set: one pod by name; several without one is a usage error naming them.
+  const ProcessResult ambiguous = RunProcess({Cli(), "set", "--compute", "40"}, env);
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_EQ(ambiguous.err,
+            "vslice set: 2 pods here (alpha, beta): pick one with --pod NAME or --region PATH\n");
+  const ProcessResult set = RunProcess({Cli(), "set", "--pod", "beta", "--compute", "40"}, env);
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_TRUE(Contains(set.out, "device 0: compute cap 40% (was 30%)")) << set.out;
+  const Json beta_json =
+      ParseJson(RunProcess({Cli(), "status", "--pod", "beta", "--json", "--interval", "0"}, env).out);
+  EXPECT_EQ(beta_json["devices"][0]["cap_percent"].number, 40);
+  const Json alpha_json = ParseJson(
+      RunProcess({Cli(), "status", "--pod", "alpha", "--json", "--interval", "0"}, env).out);
+  EXPECT_TRUE(alpha_json["devices"][0]["cap_percent"].is_null()) << "alpha was left alone";
+
+  const ProcessResult missing = RunProcess({Cli(), "status", "--pod", "gamma"}, env);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(Contains(missing.err, "vslice status: no pod gamma here: no region " +
+                                        scratch.File("pods/gamma.region") +
+                                        "; pods here: alpha, beta"))
+      << missing.err;
+  EXPECT_EQ(RunProcess({Cli(), "status", "--pod", "alpha", "--region", "/x"}, env).exit_code, 2);
+  for (auto* pod : {alpha.get(), beta.get()}) {
+    pod->CloseInput();
+    EXPECT_EQ(pod->Wait().exit_code, 0);
+  }
+}
+
+TEST(NodeTest, NoPodsSaysWhereItLookedAndHowToStartOne) {
+  Scratch scratch;
+  const auto env = OperatorEnvironment(scratch);
+  const std::string message =
+      "no pods found: no region in " + scratch.File("pods") + " (VSLICE_POD_DIR), none at " +
+      scratch.File("no-such.region") +
+      " (VSLICE_REGION), no node registry (VSLICE_REGISTRY=off); start one with: vslice run "
+      "--pod NAME -- COMMAND, or name a region with --region\n";
+  for (const char* command : {"status", "top", "set"}) {
+    std::vector<std::string> argv{Cli(), command};
+    if (std::string(command) == "set") argv.push_back("--compute=50");
+    const ProcessResult r = RunProcess(argv, env);
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_EQ(r.err, "vslice " + std::string(command) + ": " + message);
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST(NodeTest, APodWithValuesNoWriterWritesIsAnErrorAndTheOthersAreShown) {
+  Scratch scratch;
+  const auto env = OperatorEnvironment(scratch);
+  ASSERT_EQ(mkdir(scratch.File("pods").c_str(), 0755), 0);
+  std::uint64_t quota[kMaxDevices];
+  for (auto& q : quota) q = kGiB;
+  PodRegion good, bad;
+  char error[512];
+  ASSERT_TRUE(good.Open(scratch.File("pods/good.region").c_str(), quota, error, sizeof error));
+  ASSERT_TRUE(bad.Open(scratch.File("pods/bad.region").c_str(), quota, error, sizeof error));
+  bad.layout()->gates[1].weight.store(1504018833);
+
+  const ProcessResult r = RunProcess({Cli(), "status", "--interval", "0"}, env);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "vslice status: region file " + scratch.File("pods/bad.region") +
+                       ": gates[1].weight is 1504018833, expected 0..1000 (0 until a limiter sets "
+                       "it, then 1..1000)\n");
+  const auto good_rows = LinesStartingWith(r.out, "  good  ");
+  ASSERT_EQ(good_rows.size(), 1u) << r.out;
+  EXPECT_TRUE(Contains(good_rows[0], "0 B   1.00 GiB  none  1 ")) << r.out;
+  const auto bad_rows = LinesStartingWith(r.out, "  bad   ");
+  ASSERT_EQ(bad_rows.size(), 1u) << r.out;
+  EXPECT_TRUE(Contains(bad_rows[0], "unreadable")) << r.out;
+  EXPECT_FALSE(Contains(r.out, "1504018833")) << "shown as data: " << r.out;
+  const Json json = ParseJson(RunProcess({Cli(), "status", "--json", "--interval", "0"}, env).out);
+  EXPECT_TRUE(Contains(json["pods"][0]["error"].string, "gates[1].weight is 1504018833"));
+  EXPECT_FALSE(json["pods"][0].Has("devices"));
+
+  const ProcessResult one = RunProcess({Cli(), "status", "--pod", "bad"}, env);
+  EXPECT_EQ(one.exit_code, 1);
+  EXPECT_EQ(one.out, "");
+  EXPECT_TRUE(Contains(one.err, "gates[1].weight is 1504018833")) << one.err;
 }
 
 // ---- The pod's view through NVML -------------------------------------------

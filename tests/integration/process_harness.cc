@@ -139,6 +139,9 @@ std::map<std::string, std::string> PodEnvironment(const Scratch& scratch) {
   env["PATH"] = BinDir() + ":/usr/local/bin:/usr/bin:/bin";
   env["LD_PRELOAD"] = LibDir() + "/libvslice.so";
   env["VSLICE_REGION"] = scratch.File("pod.region");
+  // The pods `vslice run --pod` makes, and the node view lists, stay in the
+  // test's folder.
+  env["VSLICE_POD_DIR"] = scratch.File("pods");
   // Exact byte counts in the tests; the reserve has a test of its own.
   env["VSLICE_CONTEXT_RESERVE"] = "0";
   // The node's default state (pods, registry) in the test's own folder, and

@@ -101,6 +101,47 @@ INSTANTIATE_TEST_SUITE_P(
                                          "array", "array3d", "mipmap")),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
+// The interceptor charges a mipmapped array what it computes the driver
+// allocates; the simulated driver computes what it allocates on its own. The
+// two must agree, for arrays whose depth shrinks with the level and for
+// layered arrays and cubemaps, whose layers do not, and when more levels are
+// asked for than the array has.
+TEST(QuotaTest, MipmappedArraysAreChargedWhatTheDriverTakes) {
+  if (RealGpu()) GTEST_SKIP() << "compares with the simulated driver's own count";
+  struct Shape {
+    std::string step;
+    unsigned long long bytes;  // the sum over levels, worked out by hand
+  };
+  const Shape shapes[] = {
+      {"256x256x0:plain:9", 65536 + 16384 + 4096 + 1024 + 256 + 64 + 16 + 4 + 1},
+      {"64x64x64:plain:3", 262144 + 32768 + 4096},
+      {"64x64x6:layered:3", 6 * (4096 + 1024 + 256)},
+      {"32x32x6:cube:2", 6 * (1024 + 256)},
+      {"32x32x12:cube_layered:2", 12 * (1024 + 256)},
+      {"16x16x6:layered:40", 6 * (256 + 64 + 16 + 4 + 1)},  // 5 levels at most
+  };
+  for (const Shape& shape : shapes) {
+    SCOPED_TRACE(shape.step);
+    Scratch scratch;
+    auto env = PodEnvironment(scratch);
+    Background holder({Probe(), "mipmap:" + shape.step, "ready", "wait"}, env);
+    ASSERT_TRUE(holder.WaitForLine("ready"));
+    // The device as the simulator counts it, seen from outside the pod.
+    auto host = env;
+    host.erase("LD_PRELOAD");
+    const ProcessResult nvml = RunProcess({Probe(), "nvml"}, host);
+    const auto lines = LinesStartingWith(nvml.out, "nvml total=");
+    ASSERT_EQ(lines.size(), 1u) << nvml.out << nvml.err;
+    const std::size_t at = lines[0].find("used=") + 5;
+    const unsigned long long device_used = std::stoull(lines[0].substr(at));
+    EXPECT_EQ(device_used, shape.bytes) << "the simulated driver";
+    EXPECT_EQ(LedgerUsed(scratch), shape.bytes) << "the pod's ledger";
+    holder.CloseInput();
+    const ProcessResult r = holder.Wait();
+    EXPECT_TRUE(Contains(r.out, " -> 0\n")) << r.out;
+  }
+}
+
 TEST(QuotaTest, ResettingTheContextReturnsWhatItHeld) {
   Scratch scratch;
   auto env = PodEnvironment(scratch);
@@ -145,6 +186,92 @@ TEST(QuotaTest, EachProcessContextIsChargedTheReserveByDefault) {
   const ProcessResult r = first.Wait();
   EXPECT_TRUE(Contains(r.out, "info free=" + std::to_string(3 * kGiB / 2))) << r.out;
   EXPECT_EQ(LedgerUsed(scratch), 0u);
+}
+
+// A context the pod's quota cannot hold fails with the runtime's
+// out-of-memory error, and the log says what it needed and what the pod had.
+TEST(QuotaTest, AContextThatDoesNotFitSaysWhatItNeededAndWhatWasFree) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env["VSLICE_MEMORY_LIMIT"] = "600m";
+  env["VSLICE_CONTEXT_RESERVE"] = "512m";
+  Background first({Probe(), "alloc:mem:10m", "ready", "wait"}, env);
+  ASSERT_TRUE(first.WaitForLine("ready"));
+  const ProcessResult second = RunProcess({Probe(), "info"}, env);
+  EXPECT_EQ(second.exit_code, 1) << "no context, no probe: " << second.out;
+  EXPECT_TRUE(Contains(second.out, "init -> 2")) << second.out;
+  EXPECT_TRUE(Contains(second.err,
+                       "WARNING: cannot create a context on device 0: a process's context is "
+                       "charged 512.00 MiB (VSLICE_CONTEXT_RESERVE) and the pod has 78.00 MiB "
+                       "free of its 600.00 MiB quota; raise the quota, or lower "
+                       "VSLICE_CONTEXT_RESERVE\n"))
+      << second.err;
+  first.CloseInput();
+  EXPECT_EQ(first.Wait().exit_code, 0);
+}
+
+TEST(RunTest, AQuotaSmallerThanOneContextReserveIsRefusedBeforeAnythingStarts) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env.erase("LD_PRELOAD");
+  env.erase("VSLICE_CONTEXT_RESERVE");  // the default, 512 MiB
+  const std::string marker = scratch.File("ran");
+  const ProcessResult r = RunProcess(
+      {BinDir() + "/vslice", "run", "--pod", "small", "--memory", "100m", "--", "touch", marker},
+      env);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "vslice run: the memory quota of device 0, 100.00 MiB, is smaller than one process's "
+            "context reserve, 512.00 MiB (VSLICE_CONTEXT_RESERVE): no process of the pod could "
+            "create a context there; give a quota of at least 512.00 MiB, or lower "
+            "VSLICE_CONTEXT_RESERVE (0 leaves contexts outside the quota)\n");
+  struct stat st {};
+  EXPECT_NE(stat(marker.c_str(), &st), 0) << "the command ran";
+  EXPECT_NE(stat(scratch.File("pods/small.region").c_str(), &st), 0) << "a region was left";
+
+  env["VSLICE_CONTEXT_RESERVE"] = "64m";
+  const ProcessResult fits = RunProcess(
+      {BinDir() + "/vslice", "run", "--memory", "100m", "--", "touch", marker}, env);
+  EXPECT_EQ(fits.exit_code, 0) << fits.err;
+  EXPECT_EQ(stat(marker.c_str(), &st), 0);
+}
+
+TEST(RunTest, AWeightWithTheRegistryOffSaysItHasNoEffect) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env.erase("LD_PRELOAD");
+  const std::vector<std::string> argv{BinDir() + "/vslice", "run", "--weight", "20", "--", "true"};
+  const ProcessResult alone = RunProcess(argv, env);
+  EXPECT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_EQ(alone.err,
+            "vslice run: warning: --weight orders the pods of one node registry, and the "
+            "registry is off (VSLICE_REGISTRY=off): it has no effect until one is used (unset "
+            "VSLICE_REGISTRY for the default)\n");
+  // The default registry (in the run folder, here the test's own).
+  env.erase("VSLICE_REGISTRY");
+  const ProcessResult shared = RunProcess(argv, env);
+  EXPECT_EQ(shared.exit_code, 0) << shared.err;
+  EXPECT_EQ(shared.err, "") << "no warning with the default registry";
+  EXPECT_EQ(shared.err, "");
+}
+
+// HAMi's device plugin sets CUDA_OVERSUBSCRIBE; vslice accepts it, does not
+// act on it, and says so once per process.
+TEST(QuotaTest, OversubscriptionIsAcceptedWithOneWarning) {
+  Scratch scratch;
+  auto env = PodEnvironment(scratch);
+  env["VSLICE_MEMORY_LIMIT"] = "1g";
+  env["CUDA_OVERSUBSCRIBE"] = "true";
+  const ProcessResult r = RunProcess({Probe(), "alloc:mem:1g", "alloc:mem:1m", "info"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, AllocLine("mem", kGiB, 0))) << r.out;
+  EXPECT_TRUE(Contains(r.out, AllocLine("mem", kMiB, 2))) << "the quota holds: " << r.out;
+  const std::vector<std::string> warnings = LinesStartingWith(r.err, "vslice[");
+  ASSERT_EQ(warnings.size(), 2u) << r.err;  // the oversubscription, then the refusal
+  EXPECT_TRUE(Contains(warnings[0], "WARNING: CUDA_OVERSUBSCRIBE (or VSLICE_OVERSUBSCRIBE) is "
+                                    "true, which vslice accepts but does not act on yet"))
+      << r.err;
+  EXPECT_TRUE(Contains(warnings[1], "refused 1.00 MiB")) << r.err;
 }
 
 TEST(QuotaTest, MemoryQueriesReportTheQuota) {

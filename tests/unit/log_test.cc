@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -127,13 +128,27 @@ TEST_F(LogTest, MessageThatExactlyFills) {
 }
 
 TEST_F(LogTest, EachLineIsOneWrite) {
-  // A pipe read returns what one write wrote (well under PIPE_BUF); several
-  // Log calls give several complete lines in order.
+  // Into a datagram socket every write is a datagram of its own, and a read
+  // returns one: a line written in two parts would come back as two.
+  int sockets[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sockets), 0);
+  SetLogFd(sockets[0]);
   SetLogLevel(LogLevel::kError);
-  for (int i = 0; i < 5; ++i) Log(LogLevel::kError, "n=%d", i);
-  std::string expected;
-  for (int i = 0; i < 5; ++i) expected += Prefix("ERROR") + "n=" + std::to_string(i) + "\n";
-  EXPECT_EQ(Drain(), expected);
+  const std::string long_text(kLogLineLength, 'w');  // cut to one line, still one write
+  for (int i = 0; i < 5; ++i) Log(LogLevel::kError, "n=%d %s", i, i == 4 ? long_text.c_str() : "");
+  SetLogFd(fds_[1]);
+  std::vector<std::string> writes;
+  char buf[2 * kLogLineLength];
+  for (ssize_t n; (n = recv(sockets[1], buf, sizeof buf, 0)) > 0;) writes.emplace_back(buf, n);
+  close(sockets[0]);
+  close(sockets[1]);
+  ASSERT_EQ(writes.size(), 5u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(writes[i], Prefix("ERROR") + "n=" + std::to_string(i) + " \n") << "write " << i;
+  }
+  EXPECT_EQ(writes[4].size(), static_cast<std::size_t>(kLogLineLength));
+  EXPECT_EQ(writes[4].rfind(Prefix("ERROR") + "n=4 www", 0), 0u);
+  EXPECT_EQ(writes[4].back(), '\n');
 }
 
 TEST_F(LogTest, PreservesErrno) {
@@ -155,6 +170,17 @@ TEST_F(LogTest, NegativeFdTurnsOutputOff) {
   Log(LogLevel::kError, "nowhere");
   SetLogFd(fds_[1]);
   EXPECT_EQ(Drain(), "");
+}
+
+TEST_F(LogTest, OversubscriptionIsAcceptedButSaysItDoesNothingYet) {
+  SetLogLevel(LogLevel::kWarning);
+  Options options{};
+  LogOptionErrors(options);
+  EXPECT_EQ(Drain(), "");
+  options.oversubscribe = true;
+  LogOptionErrors(options);
+  EXPECT_EQ(Drain(), Prefix("WARNING") + InertSettingWarning(options) + "\n");
+  EXPECT_NE(std::string(InertSettingWarning(options)).find("does not act on"), std::string::npos);
 }
 
 TEST_F(LogTest, LogOptionErrors) {

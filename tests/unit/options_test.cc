@@ -79,6 +79,7 @@ TEST(Options, DefaultsWithEmptyEnvironment) {
   EXPECT_STREQ(o.run_dir, "/tmp/vslice");
   EXPECT_STREQ(o.registry_path, "/tmp/vslice/node.registry");
   EXPECT_EQ(o.registry_origin, Options::RegistryOrigin::kDefault);
+  EXPECT_STREQ(o.pod_dir, "/tmp/vslice/pods");
   EXPECT_EQ(o.context_reserve, 512 * MiB);
   EXPECT_EQ(o.compute_limit, 0);
   EXPECT_EQ(o.weight, 1);
@@ -445,6 +446,14 @@ TEST(OptionsPath, BadRegistryLeavesItEmpty) {
   EXPECT_STREQ(e.registry_path, "");
   ExpectOneError(e, "VSLICE_REGISTRY", "", "an absolute path", "arbitration is off");
   EXPECT_TRUE(Contains(e.errors[0], "(empty)")) << e.errors[0];
+}
+
+TEST(OptionsPath, PodFolder) {
+  EXPECT_STREQ(Load({{"VSLICE_POD_DIR", "/srv/pods"}}).pod_dir, "/srv/pods");
+  const Options o = Load({{"VSLICE_POD_DIR", "pods"}});
+  EXPECT_STREQ(o.pod_dir, "/tmp/vslice/pods");
+  ExpectOneError(o, "VSLICE_POD_DIR", "pods", "an absolute path",
+                 "pods are looked for in /tmp/vslice/pods");
 }
 
 // --- context reserve ------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -181,8 +182,16 @@ TEST_F(PodRegionTest, ChargesWaitOutAReapAndSurviveADeadReaper) {
     EXPECT_TRUE(region.Reserve(mine, 0, kMiB));
     done = true;
   });
+  // A charge that never sees the reaper is dead waits forever: that is a
+  // failure, not a hang. After the bound, the test unfreezes the ledger
+  // itself so that the charger ends and the failure is reported.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done.load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(done.load()) << "a charge still waits 10 s after its reaper died";
+  region.layout()->devices[0].used.fetch_and(~kLedgerFrozen);
   charger.join();
-  EXPECT_TRUE(done.load());
   EXPECT_EQ(region.used(0), kMiB);
   EXPECT_EQ(region.layout()->devices[0].used.load() & kLedgerFrozen, 0u);
 }
