@@ -10,6 +10,8 @@ command -v g++ >/dev/null 2>&1 || missing+=(g++)
 [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
 [ -f /usr/include/gmock/gmock.h ] || missing+=(libgmock-dev)
 [ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
+# The Kubernetes control plane (src/scheduler, src/webhook): JSON and HTTPS.
+[ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "vslice: installing build dependencies: ${missing[*]}" >&2

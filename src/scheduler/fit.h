@@ -1,0 +1,68 @@
+// Placement of one pod on one node: which GPUs each container gets, or why
+// none fit. Pure functions over a node's devices and their current use.
+//
+// A GPU can take a container when it is healthy, its type and UUID pass the
+// pod's filters, it has a free share (count), enough free memory and free
+// compute (cores), and: a container asking 100 % of the cores of a GPU
+// takes it only while no one else uses it; a container asking 0 cores does
+// not go onto a GPU whose cores are all taken (HAMi's rules, so that pods
+// placed by either scheduler mean the same). A container's GPUs are
+// distinct; with NUMA binding they share one NUMA node.
+//
+// Among the GPUs that can take a container, the GPU policy picks:
+//   binpack  the fullest GPUs after placement (best fit on memory, then
+//            cores, then shares), to keep whole GPUs free;
+//   spread   the emptiest.
+// The node policy scores a feasible node (NodeScore) on the fullness it
+// would have after placement: binpack prefers full nodes, spread empty ones.
+#ifndef VSLICE_SCHEDULER_FIT_H_
+#define VSLICE_SCHEDULER_FIT_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hami/allocation_codec.h"
+#include "hami/register_codec.h"
+#include "scheduler/pod_request.h"
+
+namespace vslice::scheduler {
+
+// What a GPU already holds.
+struct GpuUse {
+  int shares = 0;
+  std::int64_t mem_mib = 0;
+  int cores = 0;
+
+  bool operator==(const GpuUse&) const = default;
+};
+
+struct FitResult {
+  bool fits = false;
+  // Fits on none of these GPUs even with nothing else on them: waiting or
+  // preempting would not help.
+  bool unresolvable = false;
+  hami::PodShares shares;  // one group per container when fits
+  std::string reason;  // why not, when !fits
+  // Fraction of the node's memory and compute in use after placement, in
+  // [0, 1] (mean of the two); the node policies score on it.
+  double fullness_after = 0;
+};
+
+// `use` has one entry per device (same order). Never fails on bad input:
+// a device with no memory or shares simply takes nothing.
+FitResult FitPod(std::span<const hami::RegisteredDevice> devices, std::span<const GpuUse> use,
+                 const PodRequest& pod, Policy gpu_policy);
+
+// The node's score for the prioritize verb, in [0, kMaxExtenderPriority].
+std::int64_t NodeScore(const FitResult& fit, Policy node_policy);
+
+// Adds (sign +1) or removes (-1) `shares` to/from `use`, matching devices by
+// UUID; shares on UUIDs the node does not have are skipped.
+void ApplyShares(std::span<const hami::RegisteredDevice> devices, std::span<GpuUse> use,
+                 const hami::PodShares& shares, int sign);
+
+}  // namespace vslice::scheduler
+
+#endif  // VSLICE_SCHEDULER_FIT_H_
