@@ -289,6 +289,14 @@ std::uint64_t ClusterView::changes() const {
   return changes_;
 }
 
+std::vector<std::string> ClusterView::NodeNames() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> names;
+  names.reserve(nodes_.size());
+  for (const auto& [name, record] : nodes_) names.push_back(name);
+  return names;
+}
+
 std::size_t ClusterView::node_count() const {
   std::shared_lock lock(mu_);
   return nodes_.size();

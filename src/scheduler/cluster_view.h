@@ -98,6 +98,7 @@ class ClusterView {
   // node registered more. Set once, before events flow.
   void OnCapacityFreed(std::function<void()> fn) { on_freed_ = std::move(fn); }
 
+  std::vector<std::string> NodeNames() const;
   std::size_t node_count() const;
   std::size_t holding_count() const;
 
