@@ -135,12 +135,17 @@ ExtenderBindingResult Binder::Bind(const ExtenderBindingArgs& args) {
     return {bound.ok() ? std::string() : "vslice: binding " + who + ": " + bound.error};
   }
 
+  if (!view_->Node(args.node)) {
+    return {"vslice: node " + args.node + " is not known to the scheduler (not listed or watched yet)"};
+  }
   const Policy gpu_policy = extender_->GpuPolicy(request);
   FitResult fit = view_->ReserveOn(args.node, uid, args.pod_namespace, args.pod_name,
                                    Clock::now() + timings_.reservation_ttl, [&](const NodeRecord& node) {
                                      return FitPod(node.devices, node.use, request, gpu_policy);
                                    });
-  if (!fit.fits) return {"vslice: pod " + who + " no longer fits on node " + args.node + ": " + fit.reason};
+  if (!fit.fits) {
+    return {"vslice: pod " + who + " no longer fits on node " + args.node + ": " + ExplainRefusal(request, fit)};
+  }
 
   std::string lock;
   if (!AcquireLock(args.node, args.pod_namespace, args.pod_name, &lock, &error)) {

@@ -243,7 +243,7 @@ FitResult ClusterView::ReserveOn(const std::string& node, const std::string& pod
   auto it = nodes_.find(node);
   if (it == nodes_.end()) {
     FitResult none;
-    none.reason = "node " + node + " is not known to the scheduler (not listed or watched yet)";
+    none.refusal = Refusal::kNoGpus;
     return none;
   }
   FitResult fit = choose(it->second);

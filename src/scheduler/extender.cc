@@ -1,5 +1,7 @@
 #include "scheduler/extender.h"
 
+#include <map>
+
 namespace vslice::scheduler {
 
 void Extender::AbsorbNodes(const ExtenderArgs& args) const {
@@ -24,19 +26,26 @@ ExtenderFilterResult Extender::Filter(const ExtenderArgs& args) const {
     AbsorbNodes(args);
     const Policy gpu_policy = GpuPolicy(pod);
     fit_names.reserve(names.size());
+    // Refusals are categories: build each message once per request.
+    std::map<std::pair<int, Refusal>, std::string> messages;
+    auto explain = [&](const FitResult& fit) -> const std::string& {
+      std::string& m = messages[{fit.failed_container, fit.refusal}];
+      if (m.empty()) m = "vslice: " + ExplainRefusal(pod, fit);
+      return m;
+    };
     view_->ForNodes(names, [&](const std::string& name, const NodeRecord* node) {
       if (node == nullptr || !node->registered) {
         result.failed_and_unresolvable_nodes[name] =
             node == nullptr ? "vslice: node not seen by the scheduler yet" : "vslice: " + node->register_error;
         return;
       }
-      FitResult fit = FitPod(node->devices, node->use, pod, gpu_policy);
+      FitResult fit = FitPod(node->devices, node->use, pod, gpu_policy, FitDetail::kDecision);
       if (fit.fits) {
         fit_names.push_back(name);
       } else if (fit.unresolvable) {
-        result.failed_and_unresolvable_nodes[name] = "vslice: " + fit.reason;
+        result.failed_and_unresolvable_nodes.emplace_hint(result.failed_and_unresolvable_nodes.end(), name, explain(fit));
       } else {
-        result.failed_nodes[name] = "vslice: " + fit.reason;
+        result.failed_nodes.emplace_hint(result.failed_nodes.end(), name, explain(fit));
       }
     });
     if (rejected_ != nullptr) {
@@ -72,7 +81,7 @@ HostPriorityList Extender::Prioritize(const ExtenderArgs& args) const {
   view_->ForNodes(names, [&](const std::string& name, const NodeRecord* node) {
     std::int64_t score = 0;
     if (gpu_pod && node != nullptr && node->registered) {
-      score = NodeScore(FitPod(node->devices, node->use, pod, gpu_policy), node_policy);
+      score = NodeScore(FitPod(node->devices, node->use, pod, gpu_policy, FitDetail::kDecision), node_policy);
     }
     list.push_back({name, score});
   });

@@ -38,22 +38,51 @@ struct GpuUse {
   bool operator==(const GpuUse&) const = default;
 };
 
+// Why a container found no GPUs on a node: the refusal that turned away
+// the most of the node's GPUs (a category, so that kube-scheduler's summary
+// of many nodes, which counts identical messages, stays readable).
+enum class Refusal : int {
+  kNone = -1,
+  kUnhealthy,
+  kTypeFiltered,
+  kUuidFiltered,
+  kNoShare,
+  kNoMemory,
+  kNoCores,
+  kNotExclusive,
+  kCoresExhausted,
+  kNumaSplit,
+  kTooFewGpus,
+  kNoGpus,
+};
+
 struct FitResult {
   bool fits = false;
   // Fits on none of these GPUs even with nothing else on them: waiting or
   // preempting would not help.
   bool unresolvable = false;
-  hami::PodShares shares;  // one group per container when fits
-  std::string reason;  // why not, when !fits
+  hami::PodShares shares;  // one group per container, when fits and asked for
   // Fraction of the node's memory and compute in use after placement, in
   // [0, 1] (mean of the two); the node policies score on it.
   double fullness_after = 0;
+  // When !fits: the container that found no place and why.
+  int failed_container = -1;
+  Refusal refusal = Refusal::kNone;
+};
+
+enum class FitDetail {
+  kDecision,  // fits, fullness, refusal: what filter and prioritize need
+  kShares,    // and the shares chosen: what bind needs
 };
 
 // `use` has one entry per device (same order). Never fails on bad input:
 // a device with no memory or shares simply takes nothing.
 FitResult FitPod(std::span<const hami::RegisteredDevice> devices, std::span<const GpuUse> use,
-                 const PodRequest& pod, Policy gpu_policy);
+                 const PodRequest& pod, Policy gpu_policy, FitDetail detail = FitDetail::kShares);
+
+// One line saying why `fit` failed, e.g. "container 'main' asks 1 GPU(s)
+// with 24576 MiB and 30% cores each: too little free memory".
+std::string ExplainRefusal(const PodRequest& pod, const FitResult& fit);
 
 // The node's score for the prioritize verb, in [0, kMaxExtenderPriority].
 std::int64_t NodeScore(const FitResult& fit, Policy node_policy);

@@ -96,7 +96,7 @@ TEST_F(ExtenderFilterTest, ReturnsEveryFeasibleNodeAndAReasonForEachOther) {
   ASSERT_TRUE(r.node_names.has_value());
   EXPECT_EQ(*r.node_names, (std::vector<std::string>{"node-a", "node-c"}));  // all of them, not one
   ASSERT_EQ(r.failed_nodes.count("node-b"), 1u);
-  EXPECT_NE(r.failed_nodes["node-b"].find("2 too little free memory"), std::string::npos) << r.failed_nodes["node-b"];
+  EXPECT_EQ(r.failed_nodes["node-b"], "vslice: container 'c0' asks 1 GPU(s) with 4000 MiB and 20% cores each: too little free memory");
   EXPECT_NE(r.failed_and_unresolvable_nodes["node-d"].find("hami.io/node-nvidia-register is missing"),
             std::string::npos);
   EXPECT_NE(r.failed_and_unresolvable_nodes["node-e"].find("not seen"), std::string::npos);

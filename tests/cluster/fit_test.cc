@@ -23,7 +23,7 @@ TEST(SchedulerFit, MemoryInMibOrPercentAndCoresPerGpu) {
   auto gpus = Gpus("n", 2, 40000);
   std::vector<GpuUse> use(2);
   FitResult fit = FitPod(gpus, use, Request({{2, 0, 25, 30}}), Policy::kSpread);
-  ASSERT_TRUE(fit.fits) << fit.reason;
+  ASSERT_TRUE(fit.fits) << int(fit.refusal);
   ASSERT_EQ(fit.shares.size(), 1u);
   ASSERT_EQ(fit.shares[0].size(), 2u);
   EXPECT_NE(fit.shares[0][0].uuid, fit.shares[0][1].uuid);  // distinct GPUs
@@ -39,21 +39,25 @@ TEST(SchedulerFit, RefusesWithAReasonCountingEachGpu) {
   auto gpus = Gpus("n", 4, 16000);
   gpus[3].health = false;
   std::vector<GpuUse> use = {{1, 15000, 10}, {1, 1000, 95}, {10, 1000, 10}, {}};
-  FitResult fit = FitPod(gpus, use, Request({{1, 4000, 0, 10}}), Policy::kBinpack);
+  const PodRequest pod = Request({{1, 4000, 0, 10}});
+  FitResult fit = FitPod(gpus, use, pod, Policy::kBinpack);
   EXPECT_FALSE(fit.fits);
   EXPECT_FALSE(fit.unresolvable);  // an empty node would take it
-  EXPECT_NE(fit.reason.find("container 'c0' asks 1 GPU(s) with 4000 MiB"), std::string::npos) << fit.reason;
-  EXPECT_NE(fit.reason.find("1 unhealthy"), std::string::npos) << fit.reason;
-  EXPECT_NE(fit.reason.find("1 no free share"), std::string::npos) << fit.reason;
-  EXPECT_NE(fit.reason.find("1 too little free memory"), std::string::npos) << fit.reason;
-  EXPECT_NE(fit.reason.find("1 too little free compute"), std::string::npos) << fit.reason;
+  // One GPU each is unhealthy, full, short of memory, short of compute:
+  // the tie goes to the reason closest to fitting.
+  EXPECT_EQ(fit.refusal, Refusal::kNoCores);
+  EXPECT_EQ(ExplainRefusal(pod, fit), "container 'c0' asks 1 GPU(s) with 4000 MiB and 10% cores each: too little free compute");
+  use[1] = {1, 15000, 0};
+  fit = FitPod(gpus, use, pod, Policy::kBinpack);
+  EXPECT_EQ(fit.refusal, Refusal::kNoMemory);  // two GPUs short of memory
   // Larger than any GPU: waiting cannot help.
   fit = FitPod(gpus, std::vector<GpuUse>(4), Request({{1, 20000, 0}}), Policy::kBinpack);
   EXPECT_FALSE(fit.fits);
   EXPECT_TRUE(fit.unresolvable);
+  EXPECT_EQ(fit.refusal, Refusal::kNoMemory);
   fit = FitPod(gpus, std::vector<GpuUse>(4), Request({{5, 1000, 0}}), Policy::kBinpack);
   EXPECT_TRUE(fit.unresolvable);
-  EXPECT_NE(fit.reason.find("the node has 4 GPU(s)"), std::string::npos) << fit.reason;
+  EXPECT_EQ(fit.refusal, Refusal::kTooFewGpus);
 }
 
 TEST(SchedulerFit, ExclusiveAndZeroCoreRulesFollowHami) {
@@ -64,7 +68,7 @@ TEST(SchedulerFit, ExclusiveAndZeroCoreRulesFollowHami) {
   // 0 cores on a GPU whose compute is all taken: refused.
   FitResult fit = FitPod(gpus, std::vector<GpuUse>{{1, 1000, 100}}, Request({{1, 1000, 0, 0}}), Policy::kSpread);
   EXPECT_FALSE(fit.fits);
-  EXPECT_NE(fit.reason.find("all compute taken"), std::string::npos) << fit.reason;
+  EXPECT_EQ(fit.refusal, Refusal::kCoresExhausted);
 }
 
 TEST(SchedulerFit, BinpackFillsTheFullestGpuSpreadTheEmptiest) {
@@ -86,7 +90,7 @@ TEST(SchedulerFit, ContainersOfOnePodSeeEachOther) {
   FitResult fit = FitPod(gpus, std::vector<GpuUse>(1), Request({{1, 6000, 0}, {1, 6000, 0}}), Policy::kBinpack);
   EXPECT_FALSE(fit.fits);  // two containers of 6000 MiB on one 10000 MiB GPU
   fit = FitPod(gpus, std::vector<GpuUse>(1), Request({{1, 4000, 0}, {0}, {1, 6000, 0}}), Policy::kBinpack);
-  ASSERT_TRUE(fit.fits) << fit.reason;
+  ASSERT_TRUE(fit.fits) << int(fit.refusal);
   ASSERT_EQ(fit.shares.size(), 3u);
   EXPECT_TRUE(fit.shares[1].empty());  // the plain container keeps its place
   EXPECT_EQ(hami::EncodePodShares(fit.shares), "GPU-n-0,NVIDIA,4000,0:;;GPU-n-0,NVIDIA,6000,0:;");
@@ -106,22 +110,24 @@ TEST(SchedulerFit, TypeAndUuidSelection) {
   fit = FitPod(gpus, use, Request({{1, 1000, 0}}, {{"nvidia.com/nouse-gpuuuid", "GPU-n-0,GPU-n-1"}}), Policy::kSpread);
   EXPECT_FALSE(fit.fits);
   EXPECT_TRUE(fit.unresolvable);
-  EXPECT_NE(fit.reason.find("2 UUID not selected"), std::string::npos) << fit.reason;
+  EXPECT_EQ(fit.refusal, Refusal::kUuidFiltered);
   fit = FitPod(gpus, use, Request({{1, 1000, 0}}, {{"nvidia.com/use-gputype", "H100"}}), Policy::kSpread);
-  EXPECT_NE(fit.reason.find("2 type not selected"), std::string::npos) << fit.reason;
+  EXPECT_EQ(fit.refusal, Refusal::kTypeFiltered);
+  EXPECT_TRUE(fit.unresolvable);
 }
 
 TEST(SchedulerFit, NumaBindingKeepsAContainersGpusOnOneNumaNode) {
   auto gpus = Gpus("n", 4, 10000, "NVIDIA-H100", /*numa_span=*/2);  // GPUs 0,1 on NUMA 0; 2,3 on 1
   std::vector<GpuUse> use = {{}, {10, 0, 0}, {}, {}};  // GPU 1 has no share left
   FitResult fit = FitPod(gpus, use, Request({{2, 1000, 0}}, {{"nvidia.com/numa-bind", "true"}}), Policy::kSpread);
-  ASSERT_TRUE(fit.fits) << fit.reason;
+  ASSERT_TRUE(fit.fits) << int(fit.refusal);
   EXPECT_EQ(fit.shares[0][0].uuid.substr(0, 6), "GPU-n-");
   for (const auto& s : fit.shares[0]) EXPECT_TRUE(s.uuid == "GPU-n-2" || s.uuid == "GPU-n-3") << s.uuid;
   use[3] = {10, 0, 0};
   fit = FitPod(gpus, use, Request({{2, 1000, 0}}, {{"nvidia.com/numa-bind", "true"}}), Policy::kSpread);
   EXPECT_FALSE(fit.fits);
-  EXPECT_NE(fit.reason.find("on another NUMA node"), std::string::npos) << fit.reason;
+  EXPECT_EQ(fit.refusal, Refusal::kNumaSplit);
+  EXPECT_FALSE(fit.unresolvable);
   EXPECT_TRUE(FitPod(gpus, use, Request({{2, 1000, 0}}), Policy::kSpread).fits);  // unbound: GPUs 0 and 2
 }
 
