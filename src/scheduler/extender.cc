@@ -9,6 +9,26 @@ void Extender::AbsorbNodes(const ExtenderArgs& args) const {
   for (const nlohmann::json& node : *args.nodes) view_->UpsertNode(node);
 }
 
+void Extender::Judge(const PodRequest& pod, const std::vector<std::string>& names, Policy gpu_policy,
+                     const std::function<void(const std::string&, const NodeRecord*, const FitResult&)>& fn) const {
+  std::optional<Holding> own = pod.uid.empty() ? std::nullopt : view_->HoldingOf(pod.uid);
+  if (own && !own->reserved) own.reset();  // a pod that holds shares for real is not being placed
+  std::vector<GpuUse> without_own;
+  view_->ForNodes(names, [&](const std::string& name, const NodeRecord* node) {
+    if (node == nullptr || !node->registered) {
+      fn(name, node, FitResult{});
+      return;
+    }
+    std::span<const GpuUse> use = node->use;
+    if (own && own->node == name) {
+      without_own.assign(node->use.begin(), node->use.end());
+      ApplyShares(node->devices, without_own, own->shares, -1);
+      use = without_own;
+    }
+    fn(name, node, FitPod(node->devices, use, pod, gpu_policy, FitDetail::kDecision));
+  });
+}
+
 ExtenderFilterResult Extender::Filter(const ExtenderArgs& args) const {
   ExtenderFilterResult result;
   const std::vector<std::string> names = args.CandidateNames();
@@ -33,13 +53,12 @@ ExtenderFilterResult Extender::Filter(const ExtenderArgs& args) const {
       if (m.empty()) m = "vslice: " + ExplainRefusal(pod, fit);
       return m;
     };
-    view_->ForNodes(names, [&](const std::string& name, const NodeRecord* node) {
+    Judge(pod, names, gpu_policy, [&](const std::string& name, const NodeRecord* node, const FitResult& fit) {
       if (node == nullptr || !node->registered) {
         result.failed_and_unresolvable_nodes[name] =
             node == nullptr ? "vslice: node not seen by the scheduler yet" : "vslice: " + node->register_error;
         return;
       }
-      FitResult fit = FitPod(node->devices, node->use, pod, gpu_policy, FitDetail::kDecision);
       if (fit.fits) {
         fit_names.push_back(name);
       } else if (fit.unresolvable) {
@@ -76,15 +95,31 @@ HostPriorityList Extender::Prioritize(const ExtenderArgs& args) const {
   std::string error;
   const bool gpu_pod = ParsePodRequest(args.pod, &pod, &error) && pod.AsksForGpus();
   if (gpu_pod) AbsorbNodes(args);
-  const Policy node_policy = NodePolicy(pod), gpu_policy = GpuPolicy(pod);
   list.reserve(names.size());
-  view_->ForNodes(names, [&](const std::string& name, const NodeRecord* node) {
-    std::int64_t score = 0;
-    if (gpu_pod && node != nullptr && node->registered) {
-      score = NodeScore(FitPod(node->devices, node->use, pod, gpu_policy, FitDetail::kDecision), node_policy);
-    }
-    list.push_back({name, score});
+  if (!gpu_pod) {
+    for (const std::string& name : names) list.push_back({name, 0});
+    return list;
+  }
+  const Policy node_policy = NodePolicy(pod), gpu_policy = GpuPolicy(pod);
+  std::vector<double> preference;
+  preference.reserve(names.size());
+  int best = -1;
+  Judge(pod, names, gpu_policy, [&](const std::string& name, const NodeRecord*, const FitResult& fit) {
+    const double p = NodePreference(fit, node_policy);
+    if (fit.fits && (best < 0 || p > preference[best])) best = static_cast<int>(preference.size());
+    preference.push_back(p);
+    list.push_back({name, 0});
   });
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    list[i].score = static_cast<int>(i) == best
+                        ? kMaxExtenderPriority
+                        : std::min<std::int64_t>(kMaxExtenderPriority - 1,
+                                                 static_cast<std::int64_t>(preference[i] * (kMaxExtenderPriority - 1) + 0.5));
+  }
+  if (best >= 0 && defaults_.hold.count() > 0 && !pod.uid.empty()) {
+    view_->ReserveOn(list[best].host, pod.uid, pod.pod_namespace, pod.pod_name, Clock::now() + defaults_.hold,
+                     [&](const NodeRecord& node) { return FitPod(node.devices, node.use, pod, gpu_policy); });
+  }
   return list;
 }
 

@@ -4,7 +4,6 @@
 #include <array>
 #include <cctype>
 
-#include "scheduler/extender_types.h"
 
 namespace vslice::scheduler {
 namespace {
@@ -223,10 +222,9 @@ std::string ExplainRefusal(const PodRequest& pod, const FitResult& fit) {
          " GPU(s) with " + memory + " and " + std::to_string(c.cores) + "% cores each: " + RefusalText(fit.refusal);
 }
 
-std::int64_t NodeScore(const FitResult& fit, Policy node_policy) {
+double NodePreference(const FitResult& fit, Policy node_policy) {
   if (!fit.fits) return 0;
-  const double f = node_policy == Policy::kBinpack ? fit.fullness_after : 1.0 - fit.fullness_after;
-  return std::clamp<std::int64_t>(static_cast<std::int64_t>(f * kMaxExtenderPriority + 0.5), 0, kMaxExtenderPriority);
+  return node_policy == Policy::kBinpack ? fit.fullness_after : 1.0 - fit.fullness_after;
 }
 
 void ApplyShares(std::span<const RegisteredDevice> devices, std::span<GpuUse> use, const hami::PodShares& shares,

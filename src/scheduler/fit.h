@@ -13,7 +13,7 @@
 //   binpack  the fullest GPUs after placement (best fit on memory, then
 //            cores, then shares), to keep whole GPUs free;
 //   spread   the emptiest.
-// The node policy scores a feasible node (NodeScore) on the fullness it
+// The node policy scores a feasible node (NodePreference) on the fullness it
 // would have after placement: binpack prefers full nodes, spread empty ones.
 #ifndef VSLICE_SCHEDULER_FIT_H_
 #define VSLICE_SCHEDULER_FIT_H_
@@ -84,8 +84,9 @@ FitResult FitPod(std::span<const hami::RegisteredDevice> devices, std::span<cons
 // with 24576 MiB and 30% cores each: too little free memory".
 std::string ExplainRefusal(const PodRequest& pod, const FitResult& fit);
 
-// The node's score for the prioritize verb, in [0, kMaxExtenderPriority].
-std::int64_t NodeScore(const FitResult& fit, Policy node_policy);
+// How much the node policy wants the node, in [0, 1]: the fullness after
+// placement for binpack, the emptiness for spread; 0 when it does not fit.
+double NodePreference(const FitResult& fit, Policy node_policy);
 
 // Adds (sign +1) or removes (-1) `shares` to/from `use`, matching devices by
 // UUID; shares on UUIDs the node does not have are skipped.

@@ -139,6 +139,29 @@ TEST_F(ExtenderFilterTest, PrioritizeScoresEveryCandidateByThePodsPolicy) {
   for (const HostPriority& h : spread) EXPECT_LE(h.score, kMaxExtenderPriority);
 }
 
+TEST_F(ExtenderFilterTest, PrioritizeHoldsTheBestNodeSoTheNextPodGoesElsewhere) {
+  const json first = PodJson("first", {{2, 16000, 0}});
+  HostPriorityList scores = extender.Prioritize(Args(first));
+  ASSERT_EQ(scores[0].host, "node-a");
+  EXPECT_EQ(scores[0].score, kMaxExtenderPriority);  // one best node
+  // The others, as full after placement (all memory, no cores: 0.5), get
+  // 9 x 0.5: the first of equals is the one the pod is held on.
+  EXPECT_EQ(scores[1].score, 5);
+  EXPECT_EQ(scores[2].score, 5);
+  auto hold = view.HoldingOf("uid-default-first");
+  ASSERT_TRUE(hold);
+  EXPECT_TRUE(hold->reserved);
+  EXPECT_EQ(hold->node, "node-a");
+  // The next pod, scheduled before the first one's bind, sees the hold.
+  ExtenderFilterResult next = extender.Filter(Args(PodJson("second", {{2, 16000, 0}})));
+  EXPECT_EQ(*next.node_names, (std::vector<std::string>{"node-b", "node-c"}));
+  // The first pod, retried, is not kept off node-a by its own hold.
+  EXPECT_EQ(extender.Filter(Args(first)).node_names->front(), "node-a");
+  // Deleting the pod drops its hold.
+  view.DeletePod(first);
+  EXPECT_FALSE(view.HoldingOf("uid-default-first"));
+}
+
 TEST_F(ExtenderFilterTest, ViewFollowsPodEventsAndRemembersRejectedPods) {
   const json big = Holder("big", "node-a", "GPU-node-a-0,NVIDIA,16000,0:GPU-node-a-1,NVIDIA,16000,0:;");
   view.UpsertPod(big);

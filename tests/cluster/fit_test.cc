@@ -136,11 +136,12 @@ TEST(SchedulerFit, NodeScoresFollowThePolicy) {
   const PodRequest pod = Request({{1, 5000, 0, 50}});
   FitResult empty = FitPod(gpus, std::vector<GpuUse>(2), pod, Policy::kBinpack);
   FitResult busy = FitPod(gpus, std::vector<GpuUse>{{1, 5000, 50}, {}}, pod, Policy::kBinpack);
-  EXPECT_LT(NodeScore(empty, Policy::kBinpack), NodeScore(busy, Policy::kBinpack));
-  EXPECT_GT(NodeScore(empty, Policy::kSpread), NodeScore(busy, Policy::kSpread));
-  EXPECT_EQ(NodeScore(busy, Policy::kBinpack), 5);  // half the node's memory and cores
+  EXPECT_LT(NodePreference(empty, Policy::kBinpack), NodePreference(busy, Policy::kBinpack));
+  EXPECT_GT(NodePreference(empty, Policy::kSpread), NodePreference(busy, Policy::kSpread));
+  EXPECT_DOUBLE_EQ(NodePreference(busy, Policy::kBinpack), 0.5);  // half the node's memory and cores
+  EXPECT_DOUBLE_EQ(NodePreference(empty, Policy::kSpread), 0.75);
   FitResult no;
-  EXPECT_EQ(NodeScore(no, Policy::kSpread), 0);
+  EXPECT_EQ(NodePreference(no, Policy::kSpread), 0);
 }
 
 TEST(SchedulerFit, PodRequestErrorsSayWhatToChange) {
