@@ -6,22 +6,14 @@
 #include <thread>
 
 #include "ascend/dcmi_abi.h"
+#include "device_plugin/dcmi_chip_abi.h"
 
 namespace vslice::dp {
 namespace {
 
-// dcmi_chip_info (dcmi_interface_api.h): names are 32-byte strings.
-struct DcmiChipInfo {
-  unsigned char chip_type[32];
-  unsigned char chip_name[32];
-  unsigned char chip_ver[32];
-  unsigned int aicore_cnt;
-};
-// dcmi_die_id: the chip's die id, five 32-bit words.
-struct DcmiDieId {
-  unsigned int soc_die[5];
-};
-constexpr int kVdie = 0;  // DCMI_DIE_TYPE: the virtual die (what HAMi's plugin uses as UUID)
+using DcmiChipInfo = dcmi_chip_info;
+using DcmiDieId = dcmi_die_id;
+constexpr int kVdie = vslice::ascend::kDcmiVdie;
 
 class Dcmi final : public DeviceSource {
  public:
