@@ -25,9 +25,8 @@ bool DecodeContainerShares(std::string_view text, ContainerShares* shares, std::
     std::vector<std::string_view> f = SplitFields(record, ',');
     std::int64_t mem = 0, cores = 0;
     if (f.size() < 4 || f[0].empty() || !ParseWholeInt(f[2], &mem) || !ParseWholeInt(f[3], &cores) ||
-        mem < 0 || cores < 0 || cores > 100) {
-      *error = "device record \"" + std::string(record).substr(0, 120) +
-               "\": expected \"UUID,VENDOR,<MiB>,<cores 0-100>\"";
+        mem < 0 || cores < 0 || cores > (1 << 20)) {
+      *error = "device entry " + QuoteField(record) + " is not UUID,TYPE,MEMORY_MIB,CORES (as HAMi's scheduler writes it)";
       return false;
     }
     shares->push_back({std::string(f[0]), std::string(f[1]), mem, static_cast<int>(cores)});
@@ -41,11 +40,7 @@ bool DecodePodShares(std::string_view text, PodShares* pod, std::string* error) 
   if (!groups.empty() && groups.back().empty()) groups.pop_back();
   for (std::size_t i = 0; i < groups.size(); ++i) {
     ContainerShares shares;
-    std::string why;
-    if (!DecodeContainerShares(groups[i], &shares, &why)) {
-      *error = "container " + std::to_string(i) + ": " + why;
-      return false;
-    }
+    if (!DecodeContainerShares(groups[i], &shares, error)) return false;
     pod->push_back(std::move(shares));
   }
   return true;

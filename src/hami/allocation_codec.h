@@ -24,7 +24,7 @@ struct DeviceShare {
   std::string uuid;
   std::string vendor = "NVIDIA";
   std::int64_t mem_mib = 0;
-  int cores = 0;  // percent of the GPU's compute; 0 = no cap
+  int cores = 0;  // percent of the GPU's compute (100 x core scaling at most); 0 = no cap
 
   bool operator==(const DeviceShare&) const = default;
 };

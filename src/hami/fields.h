@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +28,17 @@ inline std::vector<std::string_view> SplitFields(std::string_view text, char sep
 inline bool ParseWholeInt(std::string_view text, std::int64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+// `text` quoted for a message, clipped to 60 bytes, with anything not
+// printable ASCII (and '"') shown as '?': annotation values are untrusted.
+inline std::string QuoteField(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text.substr(0, 60)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u > 0x7e || c == '"') ? '?' : c;
+  }
+  return out + (text.size() > 60 ? "...\"" : "\"");
 }
 
 inline std::string_view TrimField(std::string_view text) {

@@ -72,14 +72,16 @@ std::string EncodeNodeLock(const NodeLock& lock) {
 
 bool DecodeNodeLock(std::string_view text, NodeLock* lock, std::string* error) {
   std::vector<std::string_view> f = SplitFields(text, ',');
-  if (f.size() != 1 && f.size() != 3) {
-    *error = "expected \"<RFC 3339 time>,<namespace>,<pod>\"";
+  const std::string quoted = QuoteField(text);
+  if ((f.size() != 1 && f.size() != 3) || (f.size() == 3 && (f[1].empty() || f[2].empty()))) {
+    *error = "node lock " + quoted + " is not TIME,NAMESPACE,POD";
     return false;
   }
   if (!ParseRfc3339(f[0], &lock->unix_seconds)) {
-    *error = "\"" + std::string(f[0]).substr(0, 64) + "\" is not an RFC 3339 time";
+    *error = "node lock " + quoted + ": the time is not RFC 3339 (2006-01-02T15:04:05Z07:00)";
     return false;
   }
+  lock->time = std::string(f[0]);
   lock->pod_namespace = f.size() == 3 ? std::string(f[1]) : "";
   lock->pod_name = f.size() == 3 ? std::string(f[2]) : "";
   return true;

@@ -17,6 +17,7 @@ struct NodeLock {
   std::int64_t unix_seconds = 0;
   std::string pod_namespace;  // empty in the old form
   std::string pod_name;
+  std::string time = {};  // as written (decoding only)
 };
 
 std::string EncodeNodeLock(const NodeLock& lock);  // time in UTC, "Z"

@@ -126,11 +126,21 @@ bool DecodeRegisterAnnotation(std::string_view text, std::vector<RegisteredDevic
 }
 
 std::string EncodeRegisterAnnotation(const std::vector<RegisteredDevice>& devices) {
-  nlohmann::json list = nlohmann::json::array();
+  // Byte for byte what Go's encoding/json makes of HAMi's DeviceInfo: its
+  // field order, zero values left out (omitempty).
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const RegisteredDevice& d : devices) {
-    list.push_back({{"id", d.id},       {"index", d.index}, {"count", d.count},
-                    {"devmem", d.devmem_mib}, {"devcore", d.devcore}, {"type", d.type},
-                    {"numa", d.numa},   {"mode", d.mode},   {"health", d.health}});
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    if (!d.id.empty()) j["id"] = d.id;
+    if (d.index != 0) j["index"] = d.index;
+    if (d.count != 0) j["count"] = d.count;
+    if (d.devmem_mib != 0) j["devmem"] = d.devmem_mib;
+    if (d.devcore != 0) j["devcore"] = d.devcore;
+    if (!d.type.empty()) j["type"] = d.type;
+    if (d.numa != 0) j["numa"] = d.numa;
+    if (!d.mode.empty()) j["mode"] = d.mode;
+    if (d.health) j["health"] = true;
+    list.push_back(std::move(j));
   }
   return list.dump();
 }

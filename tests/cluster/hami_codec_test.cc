@@ -28,6 +28,8 @@ TEST(SchedulerCodec, ReadsHamisJsonRegisterListWithOmittedZeroes) {
   EXPECT_EQ(devices[1].index, 1);
   EXPECT_EQ(devices[1].numa, 1);
   EXPECT_FALSE(devices[1].health);  // omitted false
+  // Written back byte for byte as HAMi's Go code writes it.
+  EXPECT_EQ(EncodeRegisterAnnotation(devices), text);
   std::vector<RegisteredDevice> again;
   ASSERT_TRUE(DecodeRegisterAnnotation(EncodeRegisterAnnotation(devices), &again, &error));
   EXPECT_EQ(again, devices);
@@ -73,8 +75,9 @@ TEST(SchedulerCodec, AllocationStringsMatchHamisGoldenForm) {
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0][0].mem_mib, 3000);
   EXPECT_FALSE(DecodePodShares("GPU-a,NVIDIA,lots,30:;", &back, &error));
-  EXPECT_NE(error.find("container 0"), std::string::npos) << error;
-  EXPECT_FALSE(DecodePodShares("GPU-a,NVIDIA,10,300:;", &back, &error));
+  EXPECT_EQ(error, "device entry \"GPU-a,NVIDIA,lots,30\" is not UUID,TYPE,MEMORY_MIB,CORES (as HAMi's scheduler writes it)");
+  EXPECT_FALSE(DecodePodShares("GPU-a,NVIDIA,-10,30:;", &back, &error));
+  EXPECT_FALSE(DecodePodShares("GPU-a,NVIDIA,10:;", &back, &error));
 }
 
 TEST(SchedulerCodec, NodeLockValueRoundTripsAndReadsOffsets) {
@@ -86,13 +89,16 @@ TEST(SchedulerCodec, NodeLockValueRoundTripsAndReadsOffsets) {
   ASSERT_TRUE(DecodeNodeLock(text, &back, &error)) << error;
   EXPECT_EQ(back.unix_seconds, lock.unix_seconds);
   EXPECT_EQ(back.pod_name, "infer-0");
+  EXPECT_EQ(back.time, "2025-12-04T20:34:09Z");
   // Go's time.RFC3339 in a zone east of UTC, and HAMi's old bare form.
   ASSERT_TRUE(DecodeNodeLock("2025-12-05T04:34:09+08:00,team-a,infer-0", &back, &error));
   EXPECT_EQ(back.unix_seconds, lock.unix_seconds);
   ASSERT_TRUE(DecodeNodeLock("2025-12-04T20:34:09.5Z", &back, &error));
   EXPECT_TRUE(back.pod_name.empty());
   EXPECT_FALSE(DecodeNodeLock("yesterday,team-a,infer-0", &back, &error));
+  EXPECT_NE(error.find("is not RFC 3339"), std::string::npos) << error;
   EXPECT_FALSE(DecodeNodeLock("2025-12-04T20:34:09Z,a", &back, &error));
+  EXPECT_EQ(error, "node lock \"2025-12-04T20:34:09Z,a\" is not TIME,NAMESPACE,POD");
 }
 
 TEST(SchedulerQuantity, ReadsWholeNumbersSuffixesAndRoundsFractionsUp) {

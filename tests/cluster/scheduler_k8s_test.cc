@@ -208,7 +208,9 @@ TEST_F(SchedulerK8sTest, ConcurrentBindsToOneNodeWithConflictsAndANodeAgent) {
   }
   for (const auto& [gpu, mem] : per_gpu) EXPECT_LE(mem, 16000) << gpu;
   for (const std::string& e : errors) {
-    if (!e.empty()) EXPECT_NE(e.find("no longer fits on node node-a"), std::string::npos) << e;
+    if (!e.empty()) {
+      EXPECT_NE(e.find("no longer fits on node node-a"), std::string::npos) << e;
+    }
   }
 }
 
