@@ -24,8 +24,8 @@ command -v grpc_cpp_plugin >/dev/null 2>&1 || missing+=(protobuf-compiler-grpc)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 # The stand-ins of tests/k8s run on Debian's Python, which has these modules.
-if ! /usr/bin/python3 -c 'import grpc, grpc_tools.protoc, yaml' >/dev/null 2>&1; then
-  missing+=(python3 python3-grpcio python3-grpc-tools python3-protobuf python3-yaml)
+if ! /usr/bin/python3 -c 'import grpc, grpc_tools.protoc, yaml, jsonpatch' >/dev/null 2>&1; then
+  missing+=(python3 python3-grpcio python3-grpc-tools python3-protobuf python3-yaml python3-jsonpatch)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

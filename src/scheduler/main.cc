@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
 #include <string>
@@ -118,6 +119,9 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { stop_signal = 1; });
   std::signal(SIGINT, [](int) { stop_signal = 1; });
   while (!stop_signal) pause();
-  daemon.Stop();
-  return 0;
+  // Nothing to hand over: binds in flight fail and kube-scheduler retries
+  // them. Exit now rather than wait for the current WATCH to end.
+  Log("stopping");
+  std::fflush(stderr);
+  std::_Exit(0);
 }
