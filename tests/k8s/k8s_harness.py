@@ -216,3 +216,24 @@ def sim_uuid(index):
 
 def make_workdir():
     return tempfile.mkdtemp(prefix="vslice-k8s-")
+
+
+def set_up_node(test):
+    """For a unittest.TestCase's setUp: a work folder, the API-server
+    stand-in with this node, and the kubelet stand-in, each removed by the
+    test's cleanups even when a later step fails."""
+    from fake_kubelet import FakeKubelet  # generates the protocol code on first use
+    test.work = make_workdir()
+    test.addCleanup(shutil.rmtree, test.work, True)
+    test.api = ApiServer()
+    test.addCleanup(test.api.stop)
+    test.api.create("/api/v1/nodes", {"metadata": {"name": NODE}})
+    test.kubelet = FakeKubelet(os.path.join(test.work, "device-plugins"))
+    test.addCleanup(test.kubelet.stop)
+
+
+def start_plugin(test, **kw):
+    """Starts the plugin for a test set up by set_up_node."""
+    test.plugin = Plugin(test.work, test.api, **kw)
+    test.addCleanup(test.plugin.stop)
+    return test.plugin

@@ -6,28 +6,19 @@ HAMi-vnpu-core environment vslice's Ascend interceptor reads."""
 
 import json
 import os
-import shutil
 import unittest
 
-from fake_kubelet import FakeKubelet
-from k8s_harness import BUILD, NODE, ApiServer, Plugin, container, make_workdir, wait_for
+from k8s_harness import BUILD, NODE, container, set_up_node, start_plugin, wait_for
 
 ASCEND_LIB = os.path.join(BUILD, "sim-ascend-lib")
 
 
 class AscendTest(unittest.TestCase):
     def setUp(self):
-        self.work = make_workdir()
-        self.addCleanup(shutil.rmtree, self.work, True)
-        self.api = ApiServer()
-        self.addCleanup(self.api.stop)
-        self.api.create("/api/v1/nodes", {"metadata": {"name": NODE}})
-        self.kubelet = FakeKubelet(os.path.join(self.work, "device-plugins"))
-        self.addCleanup(self.kubelet.stop)
-        self.plugin = Plugin(self.work, self.api, extra=["--vendor", "ascend", "--split-count", "4"],
-                             env={"LD_LIBRARY_PATH": ASCEND_LIB, "VSLICE_SIM_NPU_DEVICES": "2",
-                                  "VSLICE_SIM_NPU_MEMORY": "64g", "VSLICE_SIM_NPU_CHIP": "910B2"})
-        self.addCleanup(self.plugin.stop)
+        set_up_node(self)
+        start_plugin(self, extra=["--vendor", "ascend", "--split-count", "4"],
+                     env={"LD_LIBRARY_PATH": ASCEND_LIB, "VSLICE_SIM_NPU_DEVICES": "2",
+                          "VSLICE_SIM_NPU_MEMORY": "64g", "VSLICE_SIM_NPU_CHIP": "910B2"})
 
     def test_registers_allocates_under_hamis_ascend_names(self):
         reg = self.kubelet.wait_registrations(1)

@@ -6,15 +6,12 @@ the cleanup of deleted pods."""
 
 import json
 import os
-import shutil
 import time
 import unittest
 
 import grpc
 
-from fake_kubelet import FakeKubelet
-from k8s_harness import (ApiServer, NODE, Plugin, container, hami_pod, make_workdir, sim_uuid,
-                         wait_for)
+from k8s_harness import NODE, container, hami_pod, set_up_node, sim_uuid, start_plugin, wait_for
 
 GPU0, GPU1 = sim_uuid(0), sim_uuid(1)
 # Two containers, 3000 MiB and 5000 MiB on the same GPU, no core limit: the
@@ -24,21 +21,12 @@ TWO_CONTAINERS = f"{GPU0},NVIDIA,3000,0:;{GPU0},NVIDIA,5000,0:;"
 
 class PluginTest(unittest.TestCase):
     def setUp(self):
-        # Cleanups run even when a later step of setUp fails.
-        self.work = make_workdir()
-        self.addCleanup(shutil.rmtree, self.work, True)
-        self.api = ApiServer()
-        self.addCleanup(self.api.stop)
-        self.api.create("/api/v1/nodes", {"metadata": {"name": NODE}})
-        self.kubelet = FakeKubelet(os.path.join(self.work, "device-plugins"))
-        self.addCleanup(self.kubelet.stop)
-        self.plugin = None
+        set_up_node(self)
 
     def start_plugin(self, **kw):
-        self.plugin = Plugin(self.work, self.api, **kw)
-        self.addCleanup(self.plugin.stop)
+        plugin = start_plugin(self, **kw)
         self.kubelet.wait_registrations(1)
-        return self.plugin
+        return plugin
 
     def annotations(self, obj):
         return obj["metadata"].get("annotations", {})

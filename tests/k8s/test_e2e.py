@@ -8,16 +8,13 @@ every container while they run."""
 
 import os
 import re
-import shutil
 import subprocess
 import time
 import unittest
 import urllib.request
 
 import container_runner
-from fake_kubelet import FakeKubelet
-from k8s_harness import (ApiServer, BIN, NODE, SIM_LIB, Plugin, container, hami_pod, make_workdir,
-                         sim_uuid, wait_for)
+from k8s_harness import BIN, SIM_LIB, container, hami_pod, set_up_node, sim_uuid, start_plugin, wait_for
 
 GPU0 = sim_uuid(0)
 MIB = 1 << 20
@@ -26,15 +23,8 @@ PROBE = os.path.join(BIN, "vslice_probe")
 
 class EndToEndTest(unittest.TestCase):
     def setUp(self):
-        self.work = make_workdir()
-        self.addCleanup(shutil.rmtree, self.work, True)
-        self.api = ApiServer()
-        self.addCleanup(self.api.stop)
-        self.api.create("/api/v1/nodes", {"metadata": {"name": NODE}})
-        self.kubelet = FakeKubelet(os.path.join(self.work, "device-plugins"))
-        self.addCleanup(self.kubelet.stop)
-        self.plugin = Plugin(self.work, self.api, devices=1, memory="16g")
-        self.addCleanup(self.plugin.stop)
+        set_up_node(self)
+        start_plugin(self, devices=1, memory="16g")
         self.kubelet.wait_registrations(1)
         self.addCleanup(self.kill_leftovers)
         # What the node gives every container besides the plugin's answer: the
