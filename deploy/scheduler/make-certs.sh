@@ -4,7 +4,7 @@
 # server): a private CA and one serving certificate naming every DNS name
 # of both Services. Run at install, by the Job in certs-job.yaml or by hand:
 #
-#   make-certs.sh --out DIR [--namespace kube-system]
+#   make-certs.sh --out DIR [--namespace vslice-system]
 #                 [--service vslice-scheduler] [--service vslice-webhook]
 #                 [--apply]
 #
@@ -14,13 +14,16 @@
 # API server trusts the webhook. An existing Secret is kept unless --renew.
 set -euo pipefail
 
-out="" namespace="kube-system" apply=0 renew=0 days=3650
+out="" namespace="vslice-system" apply=0 renew=0 days=3650
 services=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
+    --out=*) out="${1#*=}"; shift ;;
     --namespace) namespace="$2"; shift 2 ;;
+    --namespace=*) namespace="${1#*=}"; shift ;;
     --service) services+=("$2"); shift 2 ;;
+    --service=*) services+=("${1#*=}"); shift ;;
     --days) days="$2"; shift 2 ;;
     --apply) apply=1; shift ;;
     --renew) renew=1; shift ;;
