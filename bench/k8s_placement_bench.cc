@@ -27,6 +27,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -105,6 +107,44 @@ struct Outcome {
   int refused = 0, arrivals = 0;
 };
 
+// Plays the events against one scheduler: `place` tries an arrival and
+// returns what to keep for its departure (nullopt: refused), `remove` gives
+// a departed pod's shares back. Keeps the books both runs share.
+template <class Live>
+Outcome Replay(const std::vector<Event>& events, long long capacity,
+               const std::function<std::optional<Live>(std::size_t, const PodSpec&, Outcome&)>& place,
+               const std::function<void(Live&)>& remove) {
+  Outcome out;
+  std::vector<std::pair<Live, long long>> live;  // with its memory
+  long long placed = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    if (!Arrives(e, out.first_refusal_event >= 0)) {
+      if (live.empty()) continue;
+      const std::size_t k = e.pick % live.size();
+      remove(live[k].first);
+      placed -= live[k].second;
+      live[k] = std::move(live.back());
+      live.pop_back();
+      continue;
+    }
+    ++out.arrivals;
+    std::optional<Live> kept = place(i, e.pod, out);
+    if (!kept) {
+      if (out.first_refusal_event < 0) {
+        out.first_refusal_event = static_cast<int>(i);
+        out.placed_at_first_refusal = placed;
+        out.placed_share_at_first_refusal = static_cast<double>(placed) / capacity;
+      }
+      ++out.refused;
+      continue;
+    }
+    placed += e.pod.mem * e.pod.gpus;
+    live.emplace_back(std::move(*kept), e.pod.mem * e.pod.gpus);
+  }
+  return out;
+}
+
 // ---- vslice: the extender itself, driven as kube-scheduler drives it.
 
 json PodObject(int id, const PodSpec& s) {
@@ -133,28 +173,8 @@ Outcome RunVslice(int nodes, int gpus, const std::vector<Event>& events, std::ui
   }
   Extender extender(&view, PlacementDefaults{Policy::kBinpack, gpu_policy});
   std::mt19937_64 rng(seed);
-  Outcome out;
-  struct Live {
-    json pod;
-    long long mem;
-  };
-  std::vector<Live> live;
-  long long placed = 0;
-  const long long capacity = static_cast<long long>(nodes) * gpus * kGpuMem;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const Event& e = events[i];
-    const bool full = out.first_refusal_event >= 0;
-    if (!Arrives(e, full)) {
-      if (live.empty()) continue;
-      const std::size_t k = e.pick % live.size();
-      view.DeletePod(live[k].pod);
-      placed -= live[k].mem;
-      live[k] = std::move(live.back());
-      live.pop_back();
-      continue;
-    }
-    ++out.arrivals;
-    json pod = PodObject(static_cast<int>(i), e.pod);
+  auto place = [&](std::size_t i, const PodSpec& spec, Outcome& out) -> std::optional<json> {
+    json pod = PodObject(static_cast<int>(i), spec);
     const std::string request = json{{"Pod", pod}, {"Nodes", nullptr}, {"NodeNames", names}}.dump();
     // filter: the whole request as the server handles it.
     auto t0 = Clock::now();
@@ -163,17 +183,8 @@ Outcome RunVslice(int nodes, int gpus, const std::vector<Event>& events, std::ui
     DecodeExtenderArgs(json::parse(request), &args, &error);
     ExtenderFilterResult filtered = extender.Filter(args);
     const std::string reply = Encode(filtered).dump();
-    auto t1 = Clock::now();
-    out.filter_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-    if (filtered.node_names->empty()) {
-      if (out.first_refusal_event < 0) {
-        out.first_refusal_event = static_cast<int>(i);
-        out.placed_at_first_refusal = placed;
-        out.placed_share_at_first_refusal = static_cast<double>(placed) / capacity;
-      }
-      ++out.refused;
-      continue;
-    }
+    out.filter_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    if (filtered.node_names->empty()) return std::nullopt;
     // prioritize over the nodes filter kept; kube-scheduler picks the best.
     ExtenderArgs kept;
     kept.pod = pod;
@@ -181,8 +192,7 @@ Outcome RunVslice(int nodes, int gpus, const std::vector<Event>& events, std::ui
     t0 = Clock::now();
     HostPriorityList scores = extender.Prioritize(kept);
     const std::string scored = Encode(scores).dump();
-    t1 = Clock::now();
-    out.prioritize_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    out.prioritize_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     std::int64_t best = -1;
     std::string chosen;
     int ties = 0;
@@ -209,10 +219,10 @@ Outcome RunVslice(int nodes, int gpus, const std::vector<Event>& events, std::ui
                                       {std::string(hami::kDevicesAllocated), hami::EncodePodShares(fit.shares)},
                                       {std::string(hami::kBindPhase), "success"}};
     view.UpsertPod(pod);
-    placed += e.pod.mem * e.pod.gpus;
-    live.push_back({std::move(pod), e.pod.mem * e.pod.gpus});
-  }
-  return out;
+    return pod;
+  };
+  return Replay<json>(events, static_cast<long long>(nodes) * gpus * kGpuMem, place,
+                      [&](json& pod) { view.DeletePod(pod); });
 }
 
 // ---- HAMi's placement rules (pkg/scheduler/score.go, policy/*.go,
@@ -275,40 +285,27 @@ float HamiNodeScore(const HamiNode& node) {
 Outcome RunHami(int nodes, int gpus, const std::vector<Event>& events, std::uint64_t seed, bool gpu_binpack) {
   std::vector<HamiNode> cluster(nodes, HamiNode{std::vector<HamiGpu>(gpus)});
   std::mt19937_64 rng(seed);
-  Outcome out;
-  struct Live {
+  struct Placed {
     int node;
     std::vector<int> gpus;
     PodSpec spec;
   };
-  std::vector<Live> live;
-  long long placed = 0;
-  const long long capacity = static_cast<long long>(nodes) * gpus * kGpuMem;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const Event& e = events[i];
-    const bool full = out.first_refusal_event >= 0;
-    if (!Arrives(e, full)) {
-      if (live.empty()) continue;
-      const std::size_t k = e.pick % live.size();
-      for (int g : live[k].gpus) {
-        HamiGpu& gpu = cluster[live[k].node].gpus[g];
-        gpu.used -= 1;
-        gpu.usedmem -= live[k].spec.mem;
-        gpu.usedcores -= live[k].spec.cores;
-      }
-      placed -= live[k].spec.mem * live[k].spec.gpus;
-      live[k] = std::move(live.back());
-      live.pop_back();
-      continue;
+  auto charge = [&](const Placed& p, int sign) {
+    for (int g : p.gpus) {
+      HamiGpu& gpu = cluster[p.node].gpus[g];
+      gpu.used += sign;
+      gpu.usedmem += sign * p.spec.mem;
+      gpu.usedcores += sign * p.spec.cores;
     }
-    ++out.arrivals;
+  };
+  auto place = [&](std::size_t, const PodSpec& spec, Outcome& out) -> std::optional<Placed> {
     auto t0 = Clock::now();
     int best = -1;
     float best_score = -1;
     int ties = 0;
     std::vector<int> best_gpus;
     for (int n = 0; n < nodes; ++n) {
-      std::vector<int> chosen = HamiChoose(cluster[n], e.pod, gpu_binpack);
+      std::vector<int> chosen = HamiChoose(cluster[n], spec, gpu_binpack);
       if (chosen.empty()) continue;
       const float score = HamiNodeScore(cluster[n]);
       if (score > best_score) {
@@ -322,25 +319,13 @@ Outcome RunHami(int nodes, int gpus, const std::vector<Event>& events, std::uint
       }
     }
     out.filter_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    if (best < 0) {
-      if (out.first_refusal_event < 0) {
-        out.first_refusal_event = static_cast<int>(i);
-        out.placed_at_first_refusal = placed;
-        out.placed_share_at_first_refusal = static_cast<double>(placed) / capacity;
-      }
-      ++out.refused;
-      continue;
-    }
-    for (int g : best_gpus) {
-      HamiGpu& gpu = cluster[best].gpus[g];
-      gpu.used += 1;
-      gpu.usedmem += e.pod.mem;
-      gpu.usedcores += e.pod.cores;
-    }
-    placed += e.pod.mem * e.pod.gpus;
-    live.push_back({best, best_gpus, e.pod});
-  }
-  return out;
+    if (best < 0) return std::nullopt;
+    Placed p{best, std::move(best_gpus), spec};
+    charge(p, +1);
+    return p;
+  };
+  return Replay<Placed>(events, static_cast<long long>(nodes) * gpus * kGpuMem, place,
+                        [&](Placed& p) { charge(p, -1); });
 }
 
 long ArgValue(int argc, char** argv, const char* name, long fallback) {

@@ -7,6 +7,19 @@
 
 namespace vslice::httpd {
 
+bool ParseListenAddress(const std::string& text, std::string* host, int* port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  long value = 0;
+  for (std::size_t i = colon + 1; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9' || (value = value * 10 + (text[i] - '0')) > 65535) return false;
+  }
+  *host = text.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  *port = static_cast<int>(value);
+  return true;
+}
+
 JsonServer::JsonServer() = default;
 
 JsonServer::~JsonServer() { Stop(); }

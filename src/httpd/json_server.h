@@ -22,6 +22,10 @@ class Server;
 
 namespace vslice::httpd {
 
+// "HOST:PORT" (IPv6 as "[::]:PORT") into host and port 0-65535; false when
+// it is not that.
+bool ParseListenAddress(const std::string& text, std::string* host, int* port);
+
 class JsonServer {
  public:
   // Handles a decoded body; sets *status when not 200.

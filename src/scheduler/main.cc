@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "httpd/json_server.h"
 #include "kube/cluster_config.h"
 #include "scheduler/scheduler_daemon.h"
 
@@ -33,10 +34,13 @@ void Log(const std::string& line) {
 
 volatile std::sig_atomic_t stop_signal = 0;
 
-bool ParseWhole(const char* text, long lo, long hi, long* out) {
+// A whole number in [lo, hi] for `option`, or one line saying what is wrong.
+bool Whole(const char* option, const std::string& text, long lo, long hi, long* out) {
   char* end = nullptr;
-  *out = std::strtol(text, &end, 10);
-  return end != text && *end == '\0' && *out >= lo && *out <= hi;
+  *out = std::strtol(text.c_str(), &end, 10);
+  if (end != text.c_str() && *end == '\0' && *out >= lo && *out <= hi) return true;
+  std::fprintf(stderr, "vslice-scheduler: %s \"%s\": expected a whole number from %ld to %ld\n", option, text.c_str(), lo, hi);
+  return false;
 }
 
 }  // namespace
@@ -57,16 +61,12 @@ int main(int argc, char** argv) {
   while ((c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1) {
     const std::string value = optarg ? optarg : "";
     switch (c) {
-      case 'l': {
-        const auto colon = value.rfind(':');
-        if (colon == std::string::npos || !ParseWhole(value.c_str() + colon + 1, 0, 65535, &n)) {
+      case 'l':
+        if (!vslice::httpd::ParseListenAddress(value, &options.host, &options.port)) {
           std::fprintf(stderr, "vslice-scheduler: --listen \"%s\": expected HOST:PORT, e.g. 0.0.0.0:8443\n", value.c_str());
           return 2;
         }
-        options.host = value.substr(0, colon);
-        options.port = static_cast<int>(n);
         break;
-      }
       case 'c': options.tls_cert = value; break;
       case 'k': options.tls_key = value; break;
       case 'K': kubeconfig = value; break;
@@ -79,17 +79,11 @@ int main(int argc, char** argv) {
         }
         break;
       case 'w':
-        if (!ParseWhole(value.c_str(), 0, 600000, &n)) {
-          std::fprintf(stderr, "vslice-scheduler: --lock-wait-ms \"%s\": expected 0 to 600000\n", value.c_str());
-          return 2;
-        }
+        if (!Whole("--lock-wait-ms", value, 0, 600000, &n)) return 2;
         options.timings.lock_wait = std::chrono::milliseconds(n);
         break;
       case 'e':
-        if (!ParseWhole(value.c_str(), 1, 86400, &n)) {
-          std::fprintf(stderr, "vslice-scheduler: --lock-expiry-s \"%s\": expected 1 to 86400\n", value.c_str());
-          return 2;
-        }
+        if (!Whole("--lock-expiry-s", value, 1, 86400, &n)) return 2;
         options.timings.lock_expiry = std::chrono::seconds(n);
         break;
       case 'v': options.verbose = true; break;

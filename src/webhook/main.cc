@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   using namespace vslice;
   webhook::MutateOptions options;
   std::string host = "0.0.0.0", cert, key;
-  long port = 9443;
+  int port = 9443;
   static const option kOptions[] = {{"listen", required_argument, nullptr, 'l'},
                                     {"tls-cert", required_argument, nullptr, 'c'},
                                     {"tls-key", required_argument, nullptr, 'k'},
@@ -42,17 +42,12 @@ int main(int argc, char** argv) {
   while ((c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1) {
     const std::string value = optarg ? optarg : "";
     switch (c) {
-      case 'l': {
-        const auto colon = value.rfind(':');
-        char* end = nullptr;
-        port = colon == std::string::npos ? -1 : std::strtol(value.c_str() + colon + 1, &end, 10);
-        if (port < 0 || port > 65535 || end == nullptr || *end != '\0') {
+      case 'l':
+        if (!httpd::ParseListenAddress(value, &host, &port)) {
           std::fprintf(stderr, "vslice-webhook: --listen \"%s\": expected HOST:PORT, e.g. 0.0.0.0:9443\n", value.c_str());
           return 2;
         }
-        host = value.substr(0, colon);
         break;
-      }
       case 'c': cert = value; break;
       case 'k': key = value; break;
       case 's': options.scheduler_name = value; break;
@@ -77,7 +72,7 @@ int main(int argc, char** argv) {
   server.Post("/webhook", review);
   server.Get("/healthz", [] { return 200; }, "");
   std::string error;
-  if (!server.Listen(host, static_cast<int>(port), cert, key, &error)) {
+  if (!server.Listen(host, port, cert, key, &error)) {
     std::fprintf(stderr, "vslice-webhook: %s\n", error.c_str());
     return 1;
   }

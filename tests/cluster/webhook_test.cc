@@ -122,3 +122,25 @@ TEST(WebhookReview, PlainPodsPassUnchangedAndBadReviewsAreBadRequests) {
 
 }  // namespace
 }  // namespace vslice::webhook
+
+#include "httpd/json_server.h"
+
+namespace vslice::httpd {
+namespace {
+
+TEST(WebhookListenAddress, HostAndPortForBothDaemons) {
+  std::string host;
+  int port = -1;
+  ASSERT_TRUE(ParseListenAddress("0.0.0.0:9443", &host, &port));
+  EXPECT_EQ(host, "0.0.0.0");
+  EXPECT_EQ(port, 9443);
+  ASSERT_TRUE(ParseListenAddress("[::]:0", &host, &port));
+  EXPECT_EQ(host, "::");
+  EXPECT_EQ(port, 0);
+  for (const char* bad : {"9443", ":9443", "host:", "host:65536", "host:94x3"}) {
+    EXPECT_FALSE(ParseListenAddress(bad, &host, &port)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace vslice::httpd
