@@ -73,6 +73,7 @@ bool DecodeHostPriorityList(const nlohmann::json& j, HostPriorityList* list, std
 
 nlohmann::json Encode(const ExtenderArgs& args);
 nlohmann::json Encode(const ExtenderFilterResult& result);
+nlohmann::json Encode(ExtenderFilterResult&& result);  // moves the strings out
 nlohmann::json Encode(const HostPriorityList& list);
 nlohmann::json Encode(const ExtenderBindingArgs& args);
 nlohmann::json Encode(const ExtenderBindingResult& result);
