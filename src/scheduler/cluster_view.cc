@@ -103,8 +103,14 @@ void ClusterView::UpsertNode(const json& node) {
                        : read      ? std::string()
                                    : "annotation " + std::string(hami::kNodeRegister) + " is unreadable: " + error;
     r.registered = read;
+    // Absent (not reported, or a test's bare node): trust the annotation.
+    const json allocatable = node.value("/status/allocatable"_json_pointer, json::object());
+    const bool had_gone = r.agent_gone;
+    r.agent_gone = allocatable.is_object() && allocatable.contains(std::string(hami::kResourceGpu)) &&
+                   allocatable[std::string(hami::kResourceGpu)] == "0";
+    if (had_gone && !r.agent_gone) freed = true;
     if (devices != r.devices) {
-      freed = devices.size() >= r.devices.size();
+      freed = freed || devices.size() >= r.devices.size();
       r.devices = std::move(devices);
       RebuildUseLocked(name);
     }

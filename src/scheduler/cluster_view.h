@@ -41,6 +41,9 @@ struct NodeRecord {
   std::vector<GpuUse> use;  // one per device
   std::string register_error;  // why the register annotation was not read
   bool registered = false;  // the annotation was there and read
+  // status.allocatable says nvidia.com/gpu is 0: kubelet has no device
+  // plugin for it (the agent stopped), whatever the annotation still says.
+  bool agent_gone = false;
   std::string lock;  // hami.io/mutex.lock, empty when unlocked
   std::string resource_version;
 };

@@ -59,6 +59,11 @@ ExtenderFilterResult Extender::Filter(const ExtenderArgs& args) const {
             node == nullptr ? "vslice: node not seen by the scheduler yet" : "vslice: " + node->register_error;
         return;
       }
+      if (node->agent_gone) {
+        result.failed_nodes[name] =
+            "vslice: the node advertises no nvidia.com/gpu (its device plugin is not registered with kubelet)";
+        return;
+      }
       if (fit.fits) {
         fit_names.push_back(name);
       } else if (fit.unresolvable) {
@@ -104,9 +109,10 @@ HostPriorityList Extender::Prioritize(const ExtenderArgs& args) const {
   std::vector<double> preference;
   preference.reserve(names.size());
   int best = -1;
-  Judge(pod, names, gpu_policy, [&](const std::string& name, const NodeRecord*, const FitResult& fit) {
-    const double p = NodePreference(fit, node_policy);
-    if (fit.fits && (best < 0 || p > preference[best])) best = static_cast<int>(preference.size());
+  Judge(pod, names, gpu_policy, [&](const std::string& name, const NodeRecord* node, const FitResult& fit) {
+    const double p = node != nullptr && node->agent_gone ? 0 : NodePreference(fit, node_policy);
+    const bool usable = fit.fits && !(node != nullptr && node->agent_gone);
+    if (usable && (best < 0 || p > preference[best])) best = static_cast<int>(preference.size());
     preference.push_back(p);
     list.push_back({name, 0});
   });

@@ -187,6 +187,23 @@ TEST_F(ExtenderFilterTest, ViewFollowsPodEventsAndRemembersRejectedPods) {
   EXPECT_EQ(view.holding_count(), 1u);
 }
 
+TEST_F(ExtenderFilterTest, ANodeWhoseAgentStoppedTakesNothingUntilItIsBack) {
+  int freed = 0;
+  view.OnCapacityFreed([&] { ++freed; });
+  json node = NodeJson("node-a", Gpus("node-a", 2, 16000));
+  node["status"]["allocatable"] = {{"cpu", "16"}, {"nvidia.com/gpu", "0"}};  // kubelet lost the plugin
+  view.UpsertNode(node);
+  ExtenderFilterResult r = extender.Filter(Args(PodJson("p", {{1, 1000, 0}})));
+  EXPECT_EQ(r.failed_nodes["node-a"],
+            "vslice: the node advertises no nvidia.com/gpu (its device plugin is not registered with kubelet)");
+  EXPECT_EQ(*r.node_names, (std::vector<std::string>{"node-b", "node-c"}));
+  EXPECT_NE(extender.Prioritize(Args(PodJson("p", {{1, 1000, 0}})))[0].score, kMaxExtenderPriority);
+  node["status"]["allocatable"]["nvidia.com/gpu"] = "20";
+  view.UpsertNode(node);
+  EXPECT_EQ(freed, 1);
+  EXPECT_EQ(extender.Filter(Args(PodJson("p", {{1, 1000, 0}}))).node_names->front(), "node-a");
+}
+
 TEST_F(ExtenderFilterTest, NodeReRegistrationRecountsItsUse) {
   view.UpsertPod(Holder("x", "node-a", "GPU-node-a-1,NVIDIA,6000,0:;"));
   auto before = view.Node("node-a");
