@@ -28,6 +28,13 @@ NODE = "node-a"
 LOCK_TIME = "2024-01-23T04:30:04Z"
 
 
+def _die_with_parent():
+    """In a child before exec: be terminated when the test process dies, even
+    by SIGKILL (prctl PR_SET_PDEATHSIG), so no stand-in outlives its test."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
 def wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while True:
@@ -42,7 +49,7 @@ def wait_for(predicate, timeout, what):
 class ApiServer:
     def __init__(self):
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fake_apiserver.py")],
-                                     stdout=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening "):
             raise RuntimeError(f"the API-server stand-in did not start: {line!r}")
@@ -166,7 +173,8 @@ class Plugin:
 
     def start(self):
         self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent)
 
     def stop(self):
         if self.log.closed:

@@ -73,8 +73,8 @@ class EndToEndTest(unittest.TestCase):
         # Container a: NVML (nvidia-smi's source) and cuMemGetInfo show the
         # quota; allocation stops at it; it holds its memory while the
         # metrics are read.
-        a = self.run_container(train_a, ["nvml", "info", "fill:256m", "ready", "wait"])
-        a.stdin = None
+        # (hold, not wait: a test's standard input may be closed already.)
+        a = self.run_container(train_a, ["nvml", "info", "fill:256m", "ready", "hold:20000"])
         lines = []
         while True:
             line = a.stdout.readline()
@@ -90,8 +90,9 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual(m.group(3), "2", text)  # CUDA_ERROR_OUT_OF_MEMORY
 
         # The metrics endpoint sees every container, a's use while it holds it.
-        page = wait_for(lambda: (lambda p: p if f'container="a",vdevice_index="0",device_uuid="{GPU0}"}} {7 * 256 * MIB}' in p else None)(self.metrics()),
-                        10, "container a's use in the metrics")
+        used = f'hami_vgpu_memory_used_bytes{{namespace="team",pod="train",container="a",vdevice_index="0",' \
+               f'device_uuid="{GPU0}"}} {7 * 256 * MIB}\n'
+        page = wait_for(lambda: (lambda p: used in p and p)(self.metrics()), 10, "container a's use in the metrics")
         for ctr, mib in (("a", 2000), ("b", 1000), ("main", 3000)):
             self.assertRegex(page, rf'hami_vgpu_memory_limit_bytes\{{namespace="team",pod="\w+",container="{ctr}",'
                                    rf'vdevice_index="0",device_uuid="{GPU0}"\}} {mib * MIB}\n')
