@@ -9,6 +9,8 @@
 // Errors: a null pointer is DCMI_ERR_CODE_INVALID_PARAMETER, a card or chip
 // that does not exist DCMI_ERR_CODE_INVALID_DEVICE_ID. Every call opens the
 // state on first use; dcmi_init does too.
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -113,5 +115,29 @@ SIM_EXPORT int dcmi_get_device_hbm_info(int card_id, int device_id, dcmi_hbm_inf
   info->memory_usage = shared.Used(npu) / kMiB;
   info->freq = 1600;
   info->temp = 40;
+  return DCMI_OK;
+}
+
+SIM_EXPORT int dcmi_get_device_chip_info(int card_id, int device_id, dcmi_chip_info* info) {
+  if (info == nullptr) return DCMI_ERR_CODE_INVALID_PARAMETER;
+  if (!Open()) return DCMI_ERR_CODE_NOT_SUPPORT;
+  if (Npu(card_id, device_id) < 0) return DCMI_ERR_CODE_INVALID_DEVICE_ID;
+  *info = dcmi_chip_info{};
+  const char* chip = std::getenv("VSLICE_SIM_NPU_CHIP");
+  std::snprintf(reinterpret_cast<char*>(info->chip_type), sizeof info->chip_type, "Ascend");
+  std::snprintf(reinterpret_cast<char*>(info->chip_name), sizeof info->chip_name, "%s",
+                chip != nullptr && *chip != '\0' ? chip : "910B2");
+  std::snprintf(reinterpret_cast<char*>(info->chip_ver), sizeof info->chip_ver, "V1");
+  info->aicore_cnt = 24;
+  return DCMI_OK;
+}
+
+SIM_EXPORT int dcmi_get_device_die_v2(int card_id, int device_id, int die_type, dcmi_die_id* die) {
+  if (die == nullptr) return DCMI_ERR_CODE_INVALID_PARAMETER;
+  if (!Open()) return DCMI_ERR_CODE_NOT_SUPPORT;
+  const int npu = Npu(card_id, device_id);
+  if (npu < 0) return DCMI_ERR_CODE_INVALID_DEVICE_ID;
+  *die = dcmi_die_id{{0x56534E50u, static_cast<unsigned>(card_id), static_cast<unsigned>(device_id),
+                      static_cast<unsigned>(die_type), static_cast<unsigned>(npu)}};
   return DCMI_OK;
 }

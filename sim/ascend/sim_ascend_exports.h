@@ -11,6 +11,7 @@
 
 #include "ascend/acl_abi.h"
 #include "ascend/dcmi_abi.h"
+#include "device_plugin/dcmi_chip_abi.h"
 
 #define SIM_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -188,5 +189,9 @@ SIM_EXPORT int dcmi_get_device_logic_id(int* logic_id, int card_id, int device_i
 SIM_EXPORT int dcmi_get_device_resource_info(int card_id, int device_id,
                                              dcmi_proc_mem_info* proc_info, int* proc_num);
 SIM_EXPORT int dcmi_get_device_hbm_info(int card_id, int device_id, dcmi_hbm_info* info);
+// The chip's name (VSLICE_SIM_NPU_CHIP, default 910B2) and a die id made of
+// "VSNP", the card, the chip, the die type and the NPU index.
+SIM_EXPORT int dcmi_get_device_chip_info(int card_id, int device_id, dcmi_chip_info* info);
+SIM_EXPORT int dcmi_get_device_die_v2(int card_id, int device_id, int die_type, dcmi_die_id* die);
 
 #endif  // VSLICE_SIM_ASCEND_SIM_ASCEND_EXPORTS_H_

@@ -7,12 +7,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "common/shared_state.h"
 #include "common/sim_clock.h"
 #include "common/sim_config.h"
 #include "common/sim_uuid.h"
+#include "nvml/nvml_faults.h"
 #include "nvml/sim_nvml_exports.h"
 
 namespace vslice::sim::nvmlsim {
@@ -148,6 +150,14 @@ constexpr ErrorText kErrors[] = {
     {NVML_ERROR_UNKNOWN, "Unknown Error"},
 };
 
+// An event set: the devices registered in it and how many lines of the
+// faults file it has delivered (the file is only ever appended to).
+struct EventSet {
+  std::mutex mu;
+  unsigned registered = 0;  // bit per device
+  std::size_t delivered = 0;
+};
+
 }  // namespace vslice::sim::nvmlsim
 
 namespace vslice::nvml {
@@ -239,6 +249,7 @@ nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int* index) {
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length) {
   SIM_NVML_CHECK_INIT();
   if (IndexOf(device) < 0) return NVML_ERROR_INVALID_ARGUMENT;
+  if (vslice::sim::DeviceLost(IndexOf(device))) return NVML_ERROR_GPU_IS_LOST;
   return CopyString(vslice::sim::kDeviceName, name, length);
 }
 
@@ -255,6 +266,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory) 
   SIM_NVML_CHECK_INIT();
   const int i = IndexOf(device);
   if (i < 0 || memory == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (vslice::sim::DeviceLost(i)) return NVML_ERROR_GPU_IS_LOST;
   SharedState& shared = S().shared;
   shared.ReclaimDead();
   const unsigned long long total = shared.Total(i);
@@ -270,6 +282,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t* me
   const int i = IndexOf(device);
   if (i < 0 || memory == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   if (memory->version != nvmlMemory_v2) return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+  if (vslice::sim::DeviceLost(i)) return NVML_ERROR_GPU_IS_LOST;
   SharedState& shared = S().shared;
   shared.ReclaimDead();
   const unsigned long long total = shared.Total(i);
@@ -302,8 +315,74 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_
   SIM_NVML_CHECK_INIT();
   const int i = IndexOf(device);
   if (i < 0 || utilization == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (vslice::sim::DeviceLost(i)) return NVML_ERROR_GPU_IS_LOST;
   utilization->gpu = S().shared.UtilizationPercent(i, vslice::sim::MonoNs());
   utilization->memory = 0;  // memory traffic is not simulated
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set) {
+  SIM_NVML_CHECK_INIT();
+  if (set == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *set = reinterpret_cast<nvmlEventSet_t>(new EventSet);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetSupportedEventTypes(nvmlDevice_t device, unsigned long long* eventTypes) {
+  SIM_NVML_CHECK_INIT();
+  if (IndexOf(device) < 0 || eventTypes == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *eventTypes = nvmlEventTypeXidCriticalError;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned long long eventTypes,
+                                      nvmlEventSet_t set) {
+  SIM_NVML_CHECK_INIT();
+  const int i = IndexOf(device);
+  if (i < 0 || set == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if ((eventTypes & ~nvmlEventTypeXidCriticalError) != 0) return NVML_ERROR_NOT_SUPPORTED;
+  auto* s = reinterpret_cast<EventSet*>(set);
+  std::lock_guard<std::mutex> lock(s->mu);
+  s->registered |= 1u << i;
+  return NVML_SUCCESS;
+}
+
+// Delivers the next fault of a registered device, polling the faults file
+// until the timeout.
+nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t* data, unsigned int timeoutms) {
+  SIM_NVML_CHECK_INIT();
+  if (set == nullptr || data == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  auto* s = reinterpret_cast<EventSet*>(set);
+  const std::uint64_t deadline = vslice::sim::MonoNs() + std::uint64_t{timeoutms} * 1'000'000;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(s->mu);
+      const std::vector<vslice::sim::DeviceFault> faults = vslice::sim::ReadFaults();
+      while (s->delivered < faults.size()) {
+        const vslice::sim::DeviceFault& f = faults[s->delivered++];
+        if ((s->registered & (1u << f.device)) == 0 || f.device >= S().shared.device_count()) continue;
+        *data = nvmlEventData_t{};
+        data->device = reinterpret_cast<nvmlDevice_t>(&S().handles[f.device]);
+        data->eventType = nvmlEventTypeXidCriticalError;
+        data->eventData = f.xid;
+        data->gpuInstanceId = NVML_VALUE_NOT_AVAILABLE_UINT;
+        data->computeInstanceId = NVML_VALUE_NOT_AVAILABLE_UINT;
+        return NVML_SUCCESS;
+      }
+    }
+    const std::uint64_t now = vslice::sim::MonoNs();
+    if (now >= deadline) return NVML_ERROR_TIMEOUT;
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::uint64_t>(deadline - now, 20'000'000)));
+  }
+}
+
+nvmlReturn_t nvmlEventSetWait(nvmlEventSet_t set, nvmlEventData_t* data, unsigned int timeoutms) {
+  return nvmlEventSetWait_v2(set, data, timeoutms);
+}
+
+nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) {
+  if (set == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  delete reinterpret_cast<EventSet*>(set);
   return NVML_SUCCESS;
 }
 

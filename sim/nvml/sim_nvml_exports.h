@@ -4,6 +4,7 @@
 #ifndef VSLICE_SIM_NVML_SIM_NVML_EXPORTS_H_
 #define VSLICE_SIM_NVML_SIM_NVML_EXPORTS_H_
 
+#include "device_plugin/nvml_event_abi.h"
 #include "nvml/sim_nvml_abi_extra.h"
 
 #define SIM_NVML_API __attribute__((visibility("default")))
@@ -47,6 +48,19 @@ SIM_NVML_API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d
                                                                   nvmlProcessInfo_v2_t* infos);
 SIM_NVML_API nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device,
                                                         nvmlUtilization_t* utilization);
+
+// Events: Xid critical errors from VSLICE_SIM_FAULTS (nvml/nvml_faults.h).
+SIM_NVML_API nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set);
+SIM_NVML_API nvmlReturn_t nvmlDeviceGetSupportedEventTypes(nvmlDevice_t device,
+                                                           unsigned long long* eventTypes);
+SIM_NVML_API nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device,
+                                                   unsigned long long eventTypes,
+                                                   nvmlEventSet_t set);
+SIM_NVML_API nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t* data,
+                                              unsigned int timeoutms);
+SIM_NVML_API nvmlReturn_t nvmlEventSetWait(nvmlEventSet_t set, nvmlEventData_t* data,
+                                           unsigned int timeoutms);
+SIM_NVML_API nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set);
 
 }  // extern "C"
 }  // namespace vslice::nvml
