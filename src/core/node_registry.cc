@@ -1,5 +1,6 @@
 #include "core/node_registry.h"
 
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -166,13 +167,24 @@ int NodeRegistry::DeviceIndex(const std::uint8_t (&uuid)[16]) {
     for (int i = 0; i < kRegistryDevices; ++i) {
       RegistryDevice& d = layout_->devices[i];
       std::uint32_t state = d.state.load(std::memory_order_acquire);
+      // Another limiter is adding a device: it may be this one, and two
+      // entries for one device would let two pods hold it at once. Wait for
+      // the claim to complete (a claimer that died leaves it unfinished:
+      // give up after a while and pass it over).
+      for (int spins = 0; state == kClaiming && spins < 10'000; ++spins) {
+        sched_yield();
+        state = d.state.load(std::memory_order_acquire);
+      }
       if (state == kValid && std::memcmp(d.uuid, uuid, sizeof uuid) == 0) return i;
-      if (pass == 1 && state == kUnused && d.state.compare_exchange_strong(state, kClaiming)) {
-        std::memcpy(d.uuid, uuid, sizeof uuid);
-        d.holder.store(0);
-        for (auto& clock : d.virtual_clock) clock.store(0);
-        d.state.store(kValid, std::memory_order_release);
-        return i;
+      if (pass == 1 && state == kUnused) {
+        if (d.state.compare_exchange_strong(state, kClaiming)) {
+          std::memcpy(d.uuid, uuid, sizeof uuid);
+          d.holder.store(0);
+          for (auto& clock : d.virtual_clock) clock.store(0);
+          d.state.store(kValid, std::memory_order_release);
+          return i;
+        }
+        --i;  // another limiter claimed it just now: look at what it holds
       }
     }
   }

@@ -95,7 +95,7 @@ std::string RenderNodeMetrics(const std::string& node, const std::vector<Physica
       if (d == nullptr) continue;
       if (d->share >= 0) p.Sample("hami_container_device_utilization_ratio", ContainerLabels(c.record, i), d->share * 100);
       p.Sample("vslice_container_device_time_seconds_total", ContainerLabels(c.record, i), d->device_time_ns / 1e9);
-      p.Sample("vslice_container_compute_cap_percent", ContainerLabels(c.record, i), d->capped() ? d->cap : 0);
+      p.Sample("vslice_container_compute_cap_percent", ContainerLabels(c.record, i), d->cap);
     }
   }
   p.Family("vslice_container_processes", "gauge", "Processes of a container using vslice");
@@ -142,8 +142,9 @@ std::vector<ContainerUsage> UsageReader::Read(const std::vector<ContainerRecord>
     u.record = r;
     PodRegion region;
     char error[256];
-    if (!r.region_file.empty() && region.OpenExisting(r.region_file.c_str(), error, sizeof error)) {
-      u.snapshot = cli::TakeSnapshot(region, r.region_file);
+    std::string why;
+    if (!r.region_file.empty() && region.OpenExisting(r.region_file.c_str(), error, sizeof error) &&
+        cli::TakeSnapshot(region, r.region_file, &u.snapshot, &why)) {
       const auto before = previous_.find(r.region_file);
       if (before != previous_.end()) cli::ComputeRates(before->second, &u.snapshot);
       u.has_region = true;

@@ -323,6 +323,7 @@ void ComputeArbiter::Apply(int device, DeviceState& state, const DeviceObservati
         entry->takeovers.fetch_add(1, std::memory_order_relaxed);
       }
     } else {
+      Log(LogLevel::kDebug, "device %d: another pod took the device first", device);
       state.policy.TakeFailed();
       d.open = d.admission == GateAdmission::kTakeover && d.open;
       d.track_idle = IdleTracking::kOff;

@@ -62,8 +62,9 @@ TEST(ComputeTest, ContendedTimeSplitsByWeight) {
   Pod b(scratch, "b", {{"NPU_PRIORITY", "40"}});  // HAMi-vnpu-core's name
   a.StartLimiter();
   b.StartLimiter();
-  auto ra = a.Spin(3000);
-  auto rb = b.Spin(3000);
+  const std::string together = AtStep(500);
+  auto ra = a.Start({together, "spin:3000"});
+  auto rb = b.Start({together, "spin:3000"});
   const double rate_a = SpinRate(ra->Wait());
   const double rate_b = SpinRate(rb->Wait());
   ASSERT_GT(rate_a, 0);
@@ -167,8 +168,11 @@ TEST(ComputeTest, PodsUnderHamisContractArbitrateWithNoRegistryNamed) {
   };
   Pod a = hami_pod("a", "30");
   Pod b = hami_pod("b", "70");
-  auto ra = a.Spin(3000);
-  auto rb = b.Spin(3000);
+  // Each process starts its limiter with its first call: "launch:1 sync"
+  // first, then both spin together.
+  const std::string together = AtStep(1000);
+  auto ra = a.Start({"launch:1", "sync", together, "spin:3000"});
+  auto rb = b.Start({"launch:1", "sync", together, "spin:3000"});
   const double share_a = SpinRate(ra->Wait()) / native;
   const double share_b = SpinRate(rb->Wait()) / native;
   std::cout << "[ share ] caps 30/70 through HAMi's environment, no registry named: " << share_a
@@ -194,10 +198,11 @@ TEST(ComputeTest, VsliceRunPodsShareByWeightWithNoRegistryNamed) {
   env.erase("VSLICE_REGION");
   env.erase("LD_PRELOAD");
   env["VSLICE_SIM_STATE"] = scratch.File("sim.state");
+  const std::string together = AtStep(1500);
   auto run = [&](const std::string& pod, const std::string& weight) {
     return std::make_unique<Background>(
         std::vector<std::string>{BinDir() + "/vslice", "run", "--pod", pod, "--weight", weight,
-                                 "--", Probe(), "spin:3000"},
+                                 "--", Probe(), together, "spin:3000"},
         env);
   };
   auto a = run("a", "20");

@@ -31,6 +31,9 @@
 //   reset             cuDevicePrimaryCtxReset (frees everything), then retain
 //                     the primary context again: "reset -> R".
 //   hold:MS           sleep MS milliseconds.
+//   at:UNIX_MS        sleep until the wall-clock time UNIX_MS (milliseconds since
+//                     the epoch), so that processes started apart begin a step
+//                     together.
 //   ready             print "ready" and flush (a test waits for it).
 //   wait              block until standard input closes.
 //   churn:MS:SEED     allocate/free random sizes (1..64 MiB) for MS ms; prints
@@ -797,6 +800,10 @@ int main(int argc, char** argv) {
       std::printf("reset -> %d\n", rr);
     } else if (verb == "hold") {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(rest.c_str())));
+    } else if (verb == "at") {
+      const auto when = std::chrono::system_clock::time_point(
+          std::chrono::milliseconds(std::atoll(rest.c_str())));
+      std::this_thread::sleep_until(when);
     } else if (verb == "ready") {
       std::printf("ready\n");
       std::fflush(stdout);

@@ -254,6 +254,13 @@ double SpinRate(const ProcessResult& r) {
   return kernels / (us / 1e6);
 }
 
+std::string AtStep(int ms_from_now) {
+  const auto at = std::chrono::system_clock::now() + std::chrono::milliseconds(ms_from_now);
+  return "at:" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    at.time_since_epoch())
+                                    .count());
+}
+
 RequestLatency Latencies(const ProcessResult& r) {
   const auto lines = LinesStartingWith(r.out, "requests n=");
   if (lines.size() != 1) {

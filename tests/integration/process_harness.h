@@ -66,6 +66,10 @@ class Background {
   bool waited_ = false;
 };
 
+// The probe step that waits until `ms_from_now` milliseconds from now
+// ("at:UNIX_MS"): processes started one after another begin together.
+std::string AtStep(int ms_from_now);
+
 // Lines of `text` that start with `prefix`.
 std::vector<std::string> LinesStartingWith(const std::string& text, const std::string& prefix);
 
