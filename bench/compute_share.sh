@@ -76,6 +76,25 @@ kill %1 %2; wait
 row "caps 30/70 at once: pod a (30)" "$(fractions "$out/pair_caps_a.json" "$n1")"
 row "caps 30/70 at once: pod b (70)" "$(fractions "$out/pair_caps_b.json" "$n1")"
 
+echo "== two pods, caps 30 and 70, through HAMi's environment only"
+# What HAMi's device plugin hands a container: a region
+# (CUDA_DEVICE_MEMORY_SHARED_CACHE), a cap, the shared folder /tmp/vgpulock
+# (here a folder of this run, VSLICE_HAMI_LOCK_DIR); no registry named, no
+# limiter started: each pod's first process starts one, and they meet in a
+# registry in the shared folder.
+mkdir -p "$work/vgpulock"
+hami() {  # NAME CORES START
+  env LD_PRELOAD="$lib" CUDA_DEVICE_MEMORY_SHARED_CACHE="$work/$1.cache" CUDA_DEVICE_SM_LIMIT=$2 \
+    VSLICE_HAMI_LOCK_DIR="$work/vgpulock" \
+    python3 "$here/matmul_loop.py" --start "$3" --seconds "$secs" --label "$1"
+}
+t=$(($(date +%s) + 10))
+hami ha 30 $t >"$out/hami_a.json" & hami hb 70 $t >"$out/hami_b.json"; wait
+pkill -f "vslice-limiter --region $work/h" 2>/dev/null
+row "HAMi env, no registry: pod a (30)" "$(fractions "$out/hami_a.json" "$n1")"
+row "HAMi env, no registry: pod b (70)" "$(fractions "$out/hami_b.json" "$n1")"
+[ -e "$work/vgpulock/vslice.registry" ] || row "HAMi env, no registry" "NO REGISTRY in the shared folder"
+
 echo "== two pods, weights 20 and 40"
 reg="$work/node-weights.registry"
 start_limiter wa VSLICE_REGISTRY=$reg VSLICE_WEIGHT=20

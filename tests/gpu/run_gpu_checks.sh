@@ -105,6 +105,26 @@ sleep 1
 gated_captures shared_weight20 $shared
 kill "$neighbour_pid" 2>/dev/null
 wait "$neighbour_pid" 2>/dev/null
+# Each priority class: a high-priority pod beside a busy best-effort one
+# (its processes take the device over), and a best-effort pod beside a
+# high-priority one that sends a request every 20 ms (the best-effort pod
+# runs in between).
+high="$(pod capture_high 8g) VSLICE_REGISTRY=$work/classes.registry VSLICE_PRIORITY=high"
+low="$(pod capture_low 8g) VSLICE_REGISTRY=$work/classes.registry VSLICE_PRIORITY=best-effort"
+start_limiter $high
+start_limiter $low
+env $low "$build/bin/vslice_probe" spin:20000 >"$logs/capture_low_neighbour.txt" 2>&1 &
+neighbour_pid=$!
+sleep 1
+gated_captures high_priority $high
+kill "$neighbour_pid" 2>/dev/null
+wait "$neighbour_pid" 2>/dev/null
+env $high "$build/bin/vslice_probe" requests:1000:4:20 >"$logs/capture_high_neighbour.txt" 2>&1 &
+neighbour_pid=$!
+sleep 1
+gated_captures best_effort $low
+kill "$neighbour_pid" 2>/dev/null
+wait "$neighbour_pid" 2>/dev/null
 kill "${limiter_pids[@]}" 2>/dev/null
 wait "${limiter_pids[@]}" 2>/dev/null
 
