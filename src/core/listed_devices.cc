@@ -13,7 +13,8 @@ DeviceFacts ReadDeviceFacts(const RegionLayout& layout, int device) {
   const DeviceLedger& ledger = layout.devices[device];
   const DeviceGate& gate = layout.gates[device];
   DeviceFacts f;
-  f.seen = ledger.uuid_state.load() == 2 || ledger.physical_total.load() != 0;
+  f.seen = ledger.uuid_state.load() == static_cast<std::uint32_t>(UuidState::kValid) ||
+           ledger.physical_total.load() != 0;
   f.quota = ledger.quota.load();
   f.cap = gate.compute_limit.load();
   if (f.cap >= 100) f.cap = 0;

@@ -228,10 +228,13 @@ QuotaClient::DeviceView QuotaClient::View(int device) {
 void QuotaClient::RecordDeviceUuid(int device, const std::uint8_t (&uuid)[16]) {
   if (!Enabled(device)) return;
   DeviceLedger& ledger = region_.layout()->devices[device];
-  std::uint32_t expected = 0;
-  if (!ledger.uuid_state.compare_exchange_strong(expected, 1)) return;
+  auto expected = static_cast<std::uint32_t>(UuidState::kUnset);
+  if (!ledger.uuid_state.compare_exchange_strong(expected,
+                                                 static_cast<std::uint32_t>(UuidState::kWriting))) {
+    return;
+  }
   std::memcpy(ledger.uuid, uuid, sizeof uuid);
-  ledger.uuid_state.store(2, std::memory_order_release);
+  ledger.uuid_state.store(static_cast<std::uint32_t>(UuidState::kValid), std::memory_order_release);
 }
 
 void QuotaClient::RecordPhysicalTotal(int device, std::uint64_t bytes) {
@@ -243,7 +246,8 @@ int QuotaClient::DeviceWithUuid(const std::uint8_t (&uuid)[16]) const {
   if (!region_.is_open()) return -1;
   for (int d = 0; d < kMaxDevices; ++d) {
     const DeviceLedger& ledger = region_.layout()->devices[d];
-    if (ledger.uuid_state.load(std::memory_order_acquire) == 2 &&
+    if (ledger.uuid_state.load(std::memory_order_acquire) ==
+            static_cast<std::uint32_t>(UuidState::kValid) &&
         std::memcmp(ledger.uuid, uuid, sizeof uuid) == 0) {
       return d;
     }

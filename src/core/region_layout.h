@@ -38,6 +38,10 @@ inline constexpr std::uint64_t kLimiterLockOffset = kReaperLockOffset + 1;
 
 enum class SlotState : std::uint32_t { kFree = 0, kActive = 1 };
 
+// DeviceLedger::uuid_state: the UUID is written once, by the first process
+// that learns it, and read only once it is complete.
+enum class UuidState : std::uint32_t { kUnset = 0, kWriting = 1, kValid = 2 };
+
 // When a compute cap applies (GPU_CORE_UTILIZATION_POLICY, docs/
 // CONFIGURATION.md). Stored in RegionHeader::cap_policy.
 enum class CapPolicy : std::uint32_t {
@@ -63,7 +67,7 @@ struct alignas(64) DeviceLedger {
   std::atomic<std::uint64_t> physical_total;
   // Device UUID (16 bytes), so NVML-only processes such as nvidia-smi can
   // map an NVML device to the CUDA ordinal the quota was set for.
-  // uuid_state: 0 unset, 1 being written, 2 valid.
+  // uuid_state: UuidState.
   std::atomic<std::uint32_t> uuid_state;
   std::uint8_t uuid[16];
   std::uint8_t reserved[128 - 5 * 8 - 4 - 16];

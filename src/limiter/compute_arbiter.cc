@@ -214,7 +214,10 @@ std::uint32_t ComputeArbiter::EffectiveCap(const DeviceGate& gate, bool others_p
 void ComputeArbiter::ResolveRegistryDevice(int device, DeviceState& state) {
   if (registry_ == nullptr || state.registry_device >= 0) return;
   const DeviceLedger& ledger = region_.layout()->devices[device];
-  if (ledger.uuid_state.load(std::memory_order_acquire) != 2) return;
+  if (ledger.uuid_state.load(std::memory_order_acquire) !=
+      static_cast<std::uint32_t>(UuidState::kValid)) {
+    return;
+  }
   std::uint8_t uuid[16];
   std::copy(std::begin(ledger.uuid), std::end(ledger.uuid), uuid);
   state.registry_device = registry_->DeviceIndex(uuid);
