@@ -103,7 +103,8 @@ void BM_GateManagedHolding(benchmark::State& state) {
   RegionLayout& layout = *QuotaClient::Get()->region().layout();
   NodeRegistry registry;
   char error[512];
-  if (!registry.Open(getenv("VSLICE_REGISTRY"), error, sizeof error)) {
+  // main() named the registry (VSLICE_REGISTRY) before the settings were read.
+  if (!registry.Open(QuotaClient::Get()->options().registry_path, error, sizeof error)) {
     state.SkipWithError(error);
     return;
   }

@@ -24,7 +24,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
 
 #include "ascend/dcmi_abi.h"
 #include "ascend/entry_points.h"
@@ -40,29 +39,18 @@ namespace {
 constexpr unsigned long long kMiB = 1ull << 20;
 
 // The runtime's index of the chip with logical id `logic_id` in this
-// process, or -1 when ASCEND_RT_VISIBLE_DEVICES hides it. The variable is a
-// comma-separated list of logical ids; the runtime reads it up to the first
-// character that is neither a digit nor a comma.
-int RuntimeIndex(int logic_id) {
-  const char* list = std::getenv("ASCEND_RT_VISIBLE_DEVICES");
-  if (list == nullptr || *list < '0' || *list > '9') return logic_id;
-  int index = 0;
-  for (const char* p = list; *p >= '0' && *p <= '9';) {
-    long id = 0;
-    while (*p >= '0' && *p <= '9') {
-      if (id < 1'000'000) id = id * 10 + (*p - '0');
-      ++p;
-    }
-    if (id == logic_id) return index;
-    ++index;
-    if (*p != ',') break;
-    ++p;
+// process, or -1 when ASCEND_RT_VISIBLE_DEVICES hides it (read with the
+// other settings: Options::ascend_visible).
+int RuntimeIndex(const vslice::Options& options, int logic_id) {
+  if (options.ascend_visible_count < 0) return logic_id;
+  for (int i = 0; i < options.ascend_visible_count; ++i) {
+    if (options.ascend_visible[i] == logic_id) return i;
   }
   return -1;
 }
 
 // The pod's device behind (card_id, device_id), or -1.
-int PodDevice(int card_id, int device_id) {
+int PodDevice(const vslice::Options& options, int card_id, int device_id) {
   auto logic = Real<dcmi_get_device_logic_id_t>(Entry::dcmi_get_device_logic_id);
   int logic_id = -1;
   const int result = logic != nullptr ? logic(&logic_id, card_id, device_id)
@@ -79,7 +67,7 @@ int PodDevice(int card_id, int device_id) {
     }
     return -1;
   }
-  const int index = RuntimeIndex(logic_id);
+  const int index = RuntimeIndex(options, logic_id);
   return index < vslice::kMaxDevices ? index : -1;
 }
 
@@ -100,7 +88,7 @@ int PodProcesses(dcmi_get_device_resource_info_t real, int card_id, int device_i
   // Null pointers are the real library's to answer.
   vslice::QuotaClient* quota =
       proc_info != nullptr && proc_num != nullptr ? PodClient() : nullptr;
-  const int device = quota != nullptr ? PodDevice(card_id, device_id) : -1;
+  const int device = quota != nullptr ? PodDevice(quota->options(), card_id, device_id) : -1;
   if (device < 0) return real(card_id, device_id, proc_info, proc_num);
 
   dcmi_proc_mem_info found[kDcmiMaxProcesses] = {};
@@ -140,7 +128,7 @@ int PodProcesses(dcmi_get_device_resource_info_t real, int card_id, int device_i
 // down, so the pod is never shown more room than it has).
 bool PodHbm(int card_id, int device_id, dcmi_hbm_info* info) {
   vslice::QuotaClient* quota = PodClient();
-  const int device = quota != nullptr ? PodDevice(card_id, device_id) : -1;
+  const int device = quota != nullptr ? PodDevice(quota->options(), card_id, device_id) : -1;
   if (device < 0) return false;
   const auto view = quota->View(device);
   if (!view.limited) return false;

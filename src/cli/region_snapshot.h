@@ -12,6 +12,7 @@
 #include "core/options.h"
 #include "core/pod_region.h"
 #include "core/priority_class.h"
+#include "core/region_tuning.h"
 
 namespace vslice::cli {
 
@@ -66,10 +67,6 @@ struct ProcessSnapshot {
   std::uint64_t refusals = 0;
   std::uint64_t launches[kMaxDevices] = {};  // counted while the pod is managed
 };
-
-// A registered limiter whose heartbeat is older than this is shown as stale
-// (twice vslice-limiter's longest --interval-ms).
-inline constexpr std::uint64_t kStaleHeartbeatNs = 20'000'000'000ull;
 
 struct RegionSnapshot {
   std::string path;

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 
 #include "cli/child_status.h"
 #include "cli/cli_error.h"
@@ -59,15 +58,15 @@ struct Programs {
   std::string limiter;  // empty with --no-limiter
 };
 
-Programs FindPrograms(const RunOptions& o) {
+Programs FindPrograms(const RunOptions& o, const Options& env) {
   const std::string bin = ExecutableDir();
   Programs p;
   std::string source;
   if (!o.library.empty()) {
     p.library = o.library;
     source = "from --library";
-  } else if (const char* env = std::getenv("VSLICE_LIBRARY"); env != nullptr && *env != '\0') {
-    p.library = env;
+  } else if (env.library_path[0] != '\0') {
+    p.library = env.library_path;
     source = "from VSLICE_LIBRARY";
   } else {
     const std::size_t slash = bin.rfind('/');
@@ -142,10 +141,11 @@ int RunCommand(const std::vector<std::string>& args) {
     std::fputs(RunUsage(), stdout);
     return 0;
   }
-  const Programs programs = FindPrograms(o);
-  // The pod folder comes from the environment vslice was started with; its
-  // errors are reported below, with the pod's settings.
-  const std::string region_path = RegionPath(o, LoadOptionsFromEnvironment());
+  // The library and the pod folder come from the environment vslice was
+  // started with; its errors are reported below, with the pod's settings.
+  const Options started_with = LoadOptionsFromEnvironment();
+  const Programs programs = FindPrograms(o, started_with);
+  const std::string region_path = RegionPath(o, started_with);
   const std::string log_path = region_path + ".limiter.log";
 
   // The quotas come from the same place as the interceptor's: the
@@ -217,7 +217,7 @@ int RunCommand(const std::vector<std::string>& args) {
 
   int exit_code;
   const pid_t child =
-      StartCommand(o.command, PreloadWith(programs.library, std::getenv("LD_PRELOAD")));
+      StartCommand(o.command, CommandPreload(programs.library));
   if (child == 0) {
     exit_code = 128 + ReceivedSignal();  // signalled before the command started
   } else {

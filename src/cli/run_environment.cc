@@ -51,4 +51,8 @@ std::string PreloadWith(const std::string& library, const char* existing) {
   return out;
 }
 
+std::string CommandPreload(const std::string& library) {
+  return PreloadWith(library, std::getenv("LD_PRELOAD"));
+}
+
 }  // namespace vslice::cli

@@ -22,6 +22,10 @@ void ExportPodSettings(const RunOptions& options, const std::string& region_path
 // The LD_PRELOAD value with `library` first, followed by the entries of
 // `existing` (may be null) other than `library` itself.
 std::string PreloadWith(const std::string& library, const char* existing);
+// The LD_PRELOAD the command gets: PreloadWith(library, the LD_PRELOAD this
+// process has). LD_PRELOAD is the loader's, not a setting of vslice's: it is
+// read here, where the environment the pod inherits is made, not in Options.
+std::string CommandPreload(const std::string& library);
 
 }  // namespace vslice::cli
 

@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/futex.h"
+#include "core/gate_tuning.h"
 #include "core/log.h"
 
 namespace vslice {

@@ -32,9 +32,9 @@
 // and lets it finish). That costs nothing when no wait is under way, and
 // little otherwise: a granted wait is short while the gate bounds the
 // process's queue (a few launches, or one graph). It is bounded all the same
-// (kCaptureWaitLimitNs): an application must never hang on vslice, and a
-// capture that then races the wait fails as it would have without vslice
-// waiting, with the driver's error, not a hang.
+// (kCaptureWaitLimitNs, core/gate_tuning.h): an application must never hang
+// on vslice, and a capture that then races the wait fails as it would have
+// without vslice waiting, with the driver's error, not a hang.
 #ifndef VSLICE_CORE_CAPTURE_STATE_H_
 #define VSLICE_CORE_CAPTURE_STATE_H_
 
@@ -42,9 +42,6 @@
 #include <cstdint>
 
 namespace vslice {
-
-// How long a beginning capture waits for a wait already granted.
-inline constexpr std::int64_t kCaptureWaitLimitNs = 1'000'000'000;
 
 namespace capture_state_internal {
 extern std::atomic<std::uint32_t> g_captures;  // captures in progress

@@ -9,24 +9,12 @@
 #include "core/admission.h"
 #include "core/clock.h"
 #include "core/futex.h"
+#include "core/gate_tuning.h"
 #include "core/log.h"
 #include "core/priority_class.h"
 
 namespace vslice {
 namespace {
-
-// How often a waiting thread checks that its limiter still lives (and, when
-// it waits for the device in the registry, that its gate is still open).
-constexpr std::int64_t kWaitSliceNs = 20'000'000;
-constexpr std::int64_t kDeviceWaitSliceNs = 2'000'000;
-// How long the drainer sleeps when nothing happens (it is woken on drains).
-constexpr std::int64_t kDrainerIdleNs = 100'000'000;
-// While idleness is tracked: how often the drainer looks at the process's
-// launch count, and how long it must stay unchanged before the drainer
-// waits for the work to finish and reports it.
-constexpr std::int64_t kFastPollNs = 100'000;
-constexpr std::int64_t kSlowPollNs = 1'000'000;
-constexpr std::uint64_t kQuietNs = 100'000;
 
 enum State : int { kNone = 0, kBuilding = 1, kReady = 2 };
 std::atomic<int> g_state{kNone};
@@ -234,7 +222,7 @@ void ComputeGate::Wait(int device, DeviceGate& gate, const Refusal& refusal) {
   const std::uint64_t start = MonotonicNowNs();
   if (refusal.word == &gate.open) {
     while (gate.open.load() == 0 && header.compute_managed.load() != 0) {
-      FutexWait(gate.open, 0, kWaitSliceNs);
+      FutexWait(gate.open, 0, kGateWaitSliceNs);
       if (gate.open.load() == 0 && !LimiterAlive()) {
         // Never wait on a dead limiter: run ungated until one adopts the pod.
         std::uint32_t managed = 1;
@@ -382,8 +370,8 @@ void ComputeGate::DrainLoop() {
       tracking = ReportIdle(slot);
     }
     FutexWait(header.gate_closings, seen,
-              tracking == IdleTracking::kFast   ? kFastPollNs
-              : tracking == IdleTracking::kSlow ? kSlowPollNs
+              tracking == IdleTracking::kFast   ? kDrainerFastPollNs
+              : tracking == IdleTracking::kSlow ? kDrainerSlowPollNs
                                                 : kDrainerIdleNs);
   }
 }
@@ -398,7 +386,7 @@ void ComputeGate::DrainRequested(ProcessSlot& slot) {
       continue;
     }
     // Submissions that passed the gate before the request finish first.
-    for (int spins = 0; submitting_[d].load() != 0 && spins < 100000; ++spins) sched_yield();
+    for (int spins = 0; submitting_[d].load() != 0 && spins < kDrainSubmittingSpins; ++spins) sched_yield();
     backend_.Drain(d);
     slot.drained_epoch[d].store(epoch);
     acknowledged = true;
@@ -433,7 +421,7 @@ IdleTracking ComputeGate::ReportIdle(ProcessSlot& slot) {
       q.since_ns = now;
       continue;
     }
-    if (now - q.since_ns < kQuietNs || submitting_[d].load() != 0) continue;
+    if (now - q.since_ns < kDrainerQuietNs || submitting_[d].load() != 0) continue;
     // Quiet: wait for what was queued, then report it finished, unless the
     // process launched again meanwhile.
     backend_.Drain(d);

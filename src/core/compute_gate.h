@@ -31,6 +31,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/gate_tuning.h"
 #include "core/node_registry.h"
 #include "core/quota_client.h"
 #include "core/region_layout.h"
@@ -56,10 +57,6 @@ class SubmissionBackend {
  protected:
   ~SubmissionBackend() = default;
 };
-
-// Completion markers a process keeps per device in bounded mode; the
-// in-flight bound is spread over them (a marker every few launches).
-inline constexpr int kMaxMarkers = 8;
 
 class ComputeGate {
  public:

@@ -8,51 +8,30 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/settings_table.h"
 #include "core/size_parse.h"
 
-// Every variable, its form, default, precedence and malformed-value behaviour
-// is documented in docs/CONFIGURATION.md; keep the two in step.
+// What each variable is, its default and range come from the table of
+// settings (core/settings_table.h); docs/CONFIGURATION.md documents every row,
+// and tests/unit/settings_doc_test.cc keeps the two in step. This file reads
+// the values, in the table's terms.
 
 namespace vslice {
 namespace {
 
-// Bytes charged per process context per device when VSLICE_CONTEXT_RESERVE is
-// unset (or malformed). 0 until it has been measured on a real GPU.
-// What a CUDA context with the runtime's kernels takes on an H100/H200 with
-// driver 580 (518 MiB measured, docs/PERFORMANCE.md), rounded down.
-constexpr std::uint64_t kDefaultContextReserve = 512ull << 20;
-
-constexpr char kDefaultRegionPath[] = "/tmp/vslice.region";
-constexpr char kDefaultRunDir[] = "/tmp/vslice";
-// The run folder holds files named by vslice: room for their names.
-constexpr int kMaxRunDirLength = kPathLength - 64;
-constexpr char kDefaultHamiLockDir[] = "/tmp/vgpulock";
 constexpr char kDefaultRegistryName[] = "node.registry";
 constexpr char kHamiRegistryName[] = "vslice.registry";
 
-constexpr long kMinWeight = 1;
-constexpr long kMaxWeight = 1000;
-constexpr int kDefaultWeight = 1;
-
-// An integer setting with a range and a default (the scheduling tunables).
-struct IntSetting {
-  const char* name;
-  long min;
-  long max;
-  int fallback;
-  const char* what;  // "an in-flight budget in microseconds"
-};
-constexpr IntSetting kInflightUs{"VSLICE_INFLIGHT_US", 50, 100'000, 500,
-                                 "an in-flight budget in microseconds"};
-constexpr IntSetting kHoldUs{"VSLICE_HOLD_US", 0, 100'000, 1'000, "a hold in microseconds"};
-constexpr IntSetting kSlotMs{"VSLICE_SLOT_MS", 5, 1'000, 50, "a slot in milliseconds"};
-
-// A malformed compute cap must not silently uncap the tenant (a typo must not
-// give it the whole card), so it becomes the most restrictive cap we consider
-// useful. The error line tells the operator.
-constexpr int kMalformedComputeLimit = 10;
-
-constexpr LogLevel kDefaultLogLevel = LogLevel::kWarning;
+// The two names that are written differently from the rest of their row:
+// HAMi-vnpu-core's quota in megabytes, and HAMi's priority as a number.
+constexpr char kMegabytesName[] = "NPU_MEM_QUOTA";
+constexpr char kMegabytesProblem[] = "is not a number of megabytes";
+constexpr char kMegabytesForm[] = "a whole number of megabytes (for example 4096)";
+constexpr char kHamiPriorityName[] = "CUDA_TASK_PRIORITY";
+constexpr char kHamiPriorityProblem[] = "is not a priority";
+constexpr char kHamiPriorityForm[] = "0 (high) or 1 (normal)";
+// The region named by HAMi's device plugin: HAMi's contract (ResolveHostDefaults).
+constexpr char kHamiRegionName[] = "CUDA_DEVICE_MEMORY_SHARED_CACHE";
 
 // Longest piece of an offending value quoted in an error line; longer values
 // are cut and end in "...". Keeps every line within kOptionErrorLength.
@@ -60,7 +39,6 @@ constexpr std::size_t kShownValueLength = 24;
 
 constexpr char kSizeForm[] =
     "a whole number of bytes with an optional unit k, m, g or t (for example 1024m or 2g)";
-constexpr char kMegabyteForm[] = "a whole number of megabytes (for example 4096)";
 constexpr char kBoolForm[] = "true/false, 1/0, yes/no or on/off";
 
 // A variable found in the environment: the first of several names that is set.
@@ -69,6 +47,11 @@ struct Setting {
   const char* value = nullptr;
   bool set() const { return value != nullptr; }
 };
+
+// "empty" for a value that is only spaces, else nullptr (no more to say).
+const char* EmptyWhy(const char* value) {
+  return TrimSpaces(value).empty() ? "empty" : nullptr;
+}
 
 // Copies `value` into `out` for quoting: at most kShownValueLength bytes,
 // anything that could break the line or the quoting (control bytes, non-ASCII
@@ -87,6 +70,13 @@ void QuoteValue(const char* value, char (&out)[kShownValueLength + 4]) {
   out[i] = '\0';
 }
 
+// The name of device `device` for a per-device name ("..._<i>").
+void DeviceName(const char* pattern, int device, char (&out)[48]) {
+  const std::string_view p(pattern);
+  const std::string_view stem = p.substr(0, p.size() - (p.ends_with("<i>") ? 3 : 0));
+  std::snprintf(out, sizeof out, "%.*s%d", static_cast<int>(stem.size()), stem.data(), device);
+}
+
 class Loader {
  public:
   Loader(EnvLookup lookup, void* context, Options* out)
@@ -94,8 +84,8 @@ class Loader {
 
   // The first of `names` (nullptr-terminated, highest precedence first) that
   // is set. Lower-precedence names are not looked at once one is set.
-  Setting First(const char* a, const char* b = nullptr, const char* c = nullptr) const {
-    const char* names[] = {a, b, c};
+  template <std::size_t N>
+  Setting First(const char* const (&names)[N]) const {
     for (const char* name : names) {
       if (name == nullptr) break;
       const char* value = lookup_ != nullptr ? lookup_(name, context_) : nullptr;
@@ -103,31 +93,37 @@ class Loader {
     }
     return Setting{};
   }
+  Setting First(const SettingRow& row) const { return First(row.names); }
 
-  // Records one error line:
-  //   NAME="value" <problem>[ (<why>)]: expected <expected>; <consequence>
+  // Records one error line (FormatOptionError).
   void Error(const Setting& s, const char* problem, const char* why, const char* expected,
              const char* consequence) {
     const int index = out_->error_count++;
     if (index >= kMaxOptionErrors) return;  // counted, not stored
-    char shown[kShownValueLength + 4];
-    QuoteValue(s.value, shown);
-    std::snprintf(out_->errors[index], kOptionErrorLength, "%s=\"%s\" %s%s%s%s: expected %s; %s",
-                  s.name, shown, problem, why != nullptr ? " (" : "", why != nullptr ? why : "",
-                  why != nullptr ? ")" : "", expected, consequence);
+    FormatOptionError(out_->errors[index], s.name, s.value, problem, why, expected, consequence);
+  }
+  // The same in the words of `row`; `instead` fills the %s of its
+  // consequence (the value the setting has instead, or the device).
+  void Error(const Setting& s, const SettingRow& row, const char* why, const char* instead);
+
+  std::uint64_t Size(SettingId id);
+  long Integer(SettingId id);
+  bool Bool(SettingId id);
+  // `dst` holds kPathLength bytes; it gets `fallback` when the value is
+  // unset or unusable.
+  void Path(const SettingRow& row, const Setting& s, char* dst, const char* fallback);
+  void Path(SettingId id, char* dst, const char* fallback) {
+    Path(SettingOf(id), First(SettingOf(id)), dst, fallback);
   }
 
   void LoadMemoryLimits();
-  void LoadContextReserve();
-  void LoadPath(const Setting& s, char* dst, const char* fallback, const char* consequence);
-  void LoadRegistry(Options* options);
-  void LoadComputeLimit();
-  void LoadWeight();
+  void LoadRegistry();
+  void LoadPodDir();
   void LoadPriority();
-  int LoadInt(const IntSetting& setting);
   void LoadUtilizationPolicy();
-  bool LoadBool(const Setting& s, const char* consequence);
   void LoadLogLevel();
+  void LoadMetricsAddress();
+  void LoadAscendVisibleDevices();
 
  private:
   EnvLookup lookup_;
@@ -135,12 +131,94 @@ class Loader {
   Options* out_;
 };
 
+void Loader::Error(const Setting& s, const SettingRow& row, const char* why, const char* instead) {
+  char expected[96];
+  switch (row.form) {
+    case SettingForm::kBool: std::snprintf(expected, sizeof expected, "%s", kBoolForm); break;
+    case SettingForm::kSize: std::snprintf(expected, sizeof expected, "%s", kSizeForm); break;
+    case SettingForm::kPath:
+      std::snprintf(expected, sizeof expected, "an absolute path of at most %ld bytes", row.max);
+      break;
+    case SettingForm::kFile:
+      std::snprintf(expected, sizeof expected, "a path of at most %ld bytes", row.max);
+      break;
+    case SettingForm::kInteger:
+      if (row.expected == nullptr) {
+        std::snprintf(expected, sizeof expected, "a whole number from %ld to %ld", row.min,
+                      row.max);
+        break;
+      }
+      [[fallthrough]];
+    default: std::snprintf(expected, sizeof expected, "%s", row.expected); break;
+  }
+  char consequence[kPathLength + 64];
+  std::snprintf(consequence, sizeof consequence, row.consequence,
+                instead != nullptr ? instead : "");
+  Error(s, row.problem, why, expected, consequence);
+}
+
+std::uint64_t Loader::Size(SettingId id) {
+  const SettingRow& row = SettingOf(id);
+  const Setting s = First(row);
+  if (!s.set()) return static_cast<std::uint64_t>(row.initial);
+  const SizeResult r = ParseByteSizeWithReason(s.value);
+  if (r.ok) return r.bytes;
+  char safe[24];
+  std::snprintf(safe, sizeof safe, "%ld", row.safe);
+  Error(s, row, r.why, safe);
+  return static_cast<std::uint64_t>(row.safe);
+}
+
+long Loader::Integer(SettingId id) {
+  const SettingRow& row = SettingOf(id);
+  const Setting s = First(row);
+  if (!s.set()) return row.initial;
+  const IntResult r = ParseIntInRangeWithReason(s.value, row.min, row.max);
+  if (r.ok) return r.value;
+  char safe[24];
+  std::snprintf(safe, sizeof safe, "%ld", row.safe);
+  Error(s, row, r.why, safe);
+  return row.safe;
+}
+
+bool Loader::Bool(SettingId id) {
+  const SettingRow& row = SettingOf(id);
+  const Setting s = First(row);
+  if (!s.set()) return row.initial != 0;
+  bool value = false;
+  if (ParseBool(s.value, &value)) return value;
+  Error(s, row, EmptyWhy(s.value), nullptr);
+  return row.safe != 0;
+}
+
+void Loader::Path(const SettingRow& row, const Setting& s, char* dst, const char* fallback) {
+  std::snprintf(dst, kPathLength, "%s", fallback);
+  if (!s.set()) return;
+  const std::size_t length = strnlen(s.value, static_cast<std::size_t>(row.max) + 1);
+  const bool file = row.form == SettingForm::kFile;
+  if (file && length == 0) return;  // empty: unset
+  const char* why = nullptr;
+  if (length == 0) {
+    why = "empty";
+  } else if (!file && s.value[0] != '/') {
+    why = "relative";
+  } else if (length > static_cast<std::size_t>(row.max)) {
+    why = "too long";
+  }
+  if (why == nullptr) {
+    std::memcpy(dst, s.value, length + 1);
+    return;
+  }
+  Error(s, row, why, fallback);
+}
+
 void Loader::LoadMemoryLimits() {
   // The all-devices value, used by every device without a value of its own.
   std::uint64_t all_devices = kNoLimit;
-  const Setting all = First("VSLICE_MEMORY_LIMIT", "CUDA_DEVICE_MEMORY_LIMIT", "NPU_MEM_QUOTA");
+  const SettingRow& all_row = SettingOf(SettingId::kMemoryLimit);
+  const Setting all = First(all_row);
   if (all.set()) {
-    const bool megabytes = std::strcmp(all.name, "NPU_MEM_QUOTA") == 0;
+    const bool megabytes = std::strcmp(all.name, kMegabytesName) == 0;
     const SizeResult r =
         megabytes ? ParseMegabytesWithReason(all.value) : ParseByteSizeWithReason(all.value);
     if (r.ok) {
@@ -148,18 +226,23 @@ void Loader::LoadMemoryLimits() {
     } else {
       all_devices = 0;
       out_->memory_limit_invalid = true;
-      Error(all, megabytes ? "is not a number of megabytes" : "is not a size", r.why,
-            megabytes ? kMegabyteForm : kSizeForm,
-            "devices without their own limit get no device memory until it is fixed");
+      if (megabytes) {
+        Error(all, kMegabytesProblem, r.why, kMegabytesForm, all_row.consequence);
+      } else {
+        Error(all, all_row, r.why, nullptr);
+      }
     }
   }
 
+  const SettingRow& row = SettingOf(SettingId::kMemoryLimitDevice);
   for (int i = 0; i < kMaxDevices; ++i) {
-    char vslice_name[32];
-    char cuda_name[40];
-    std::snprintf(vslice_name, sizeof vslice_name, "VSLICE_MEMORY_LIMIT_%d", i);
-    std::snprintf(cuda_name, sizeof cuda_name, "CUDA_DEVICE_MEMORY_LIMIT_%d", i);
-    const Setting own = First(vslice_name, cuda_name);
+    char names[kMaxSettingNames][48] = {};
+    const char* name_list[kMaxSettingNames + 1] = {};
+    for (int n = 0; n < kMaxSettingNames && row.names[n] != nullptr; ++n) {
+      DeviceName(row.names[n], i, names[n]);
+      name_list[n] = names[n];
+    }
+    const Setting own = First(name_list);
     if (!own.set()) {
       out_->memory_limit[i] = all_devices;
       continue;
@@ -170,133 +253,65 @@ void Loader::LoadMemoryLimits() {
     } else {
       out_->memory_limit[i] = 0;
       out_->memory_limit_invalid = true;
-      char consequence[64];
-      std::snprintf(consequence, sizeof consequence,
-                    "device %d gets no device memory until it is fixed", i);
-      Error(own, "is not a size", r.why, kSizeForm, consequence);
+      char device[16];
+      std::snprintf(device, sizeof device, "%d", i);
+      Error(own, row, r.why, device);
     }
   }
 }
 
-void Loader::LoadContextReserve() {
-  out_->context_reserve = kDefaultContextReserve;
-  const Setting s = First("VSLICE_CONTEXT_RESERVE");
-  if (!s.set()) return;
-  const SizeResult r = ParseByteSizeWithReason(s.value);
-  if (r.ok) {
-    out_->context_reserve = r.bytes;
-    return;
-  }
-  char consequence[96];
-  std::snprintf(consequence, sizeof consequence,
-                "the reserve stays at its default of %llu bytes until it is fixed",
-                static_cast<unsigned long long>(kDefaultContextReserve));
-  Error(s, "is not a size", r.why, kSizeForm, consequence);
-}
-
-// `dst` holds kPathLength bytes. On a bad value it gets `fallback` ("" for
-// none).
-void Loader::LoadPath(const Setting& s, char* dst, const char* fallback,
-                      const char* consequence) {
-  std::snprintf(dst, kPathLength, "%s", fallback);
-  if (!s.set()) return;
-  const std::size_t length = strnlen(s.value, kPathLength);
-  const char* why = nullptr;
-  if (length == 0) {
-    why = "empty";
-  } else if (s.value[0] != '/') {
-    why = "relative";
-  } else if (length >= static_cast<std::size_t>(kPathLength)) {
-    why = "too long";
-  }
-  if (why == nullptr) {
-    std::memcpy(dst, s.value, length + 1);
-    return;
-  }
-  char expected[64];
-  std::snprintf(expected, sizeof expected, "an absolute path of at most %d bytes",
-                kPathLength - 1);
-  Error(s, "is not a usable path", why, expected, consequence);
-}
-
-void Loader::LoadRegistry(Options* options) {
-  const Setting s = First("VSLICE_REGISTRY", "NPU_GLOBAL_SHM_PATH");
+void Loader::LoadRegistry() {
+  const SettingRow& row = SettingOf(SettingId::kRegistry);
+  const Setting s = First(row);
   bool off = false;
-  if (s.set() && std::strcmp(s.name, "VSLICE_REGISTRY") == 0) {
+  if (s.set() && std::strcmp(s.name, row.names[0]) == 0) {
     // "off" (or a false boolean) turns node-wide arbitration off.
     const std::string_view v = TrimSpaces(s.value);
     bool value = true;
     off = v == "off" || v == "none" || v == "OFF" || (ParseBool(s.value, &value) && !value);
   }
   if (off) {
-    options->registry_origin = Options::RegistryOrigin::kOff;
-    options->registry_path[0] = '\0';
+    out_->registry_origin = Options::RegistryOrigin::kOff;
+    out_->registry_path[0] = '\0';
     return;
   }
   if (s.set()) {
-    options->registry_origin = Options::RegistryOrigin::kNamed;
-    LoadPath(s, options->registry_path, "", "node-wide compute arbitration is off until it is fixed");
-    if (options->registry_path[0] == '\0') options->registry_origin = Options::RegistryOrigin::kOff;
+    out_->registry_origin = Options::RegistryOrigin::kNamed;
+    Path(row, s, out_->registry_path, "");
+    if (out_->registry_path[0] == '\0') out_->registry_origin = Options::RegistryOrigin::kOff;
     return;
   }
-  options->registry_origin = Options::RegistryOrigin::kDefault;
-  // run_dir is short enough for this (kMaxRunDirLength).
-  if (std::snprintf(options->registry_path, kPathLength, "%s/%s", options->run_dir,
+  out_->registry_origin = Options::RegistryOrigin::kDefault;
+  // run_dir is short enough for this (its row's length limit).
+  if (std::snprintf(out_->registry_path, kPathLength, "%s/%s", out_->run_dir,
                     kDefaultRegistryName) >= kPathLength) {
-    options->registry_path[0] = '\0';
-    options->registry_origin = Options::RegistryOrigin::kOff;
+    out_->registry_path[0] = '\0';
+    out_->registry_origin = Options::RegistryOrigin::kOff;
   }
 }
 
-void Loader::LoadComputeLimit() {
-  out_->compute_limit = 0;
-  const Setting s = First("VSLICE_COMPUTE", "CUDA_DEVICE_SM_LIMIT");
-  if (!s.set()) return;
-  const IntResult r = ParseIntInRangeWithReason(s.value, 0, 100);
-  if (r.ok) {
-    out_->compute_limit = r.value == 100 ? 0 : static_cast<int>(r.value);
-    return;
+void Loader::LoadPodDir() {
+  char fallback[kPathLength];
+  if (std::snprintf(fallback, sizeof fallback, "%s/pods", out_->run_dir) >= kPathLength) {
+    fallback[0] = '\0';  // cannot happen: run_dir is short (its row's length limit)
   }
-  out_->compute_limit = kMalformedComputeLimit;
-  char consequence[64];
-  std::snprintf(consequence, sizeof consequence, "compute is capped at %d%% until it is fixed",
-                kMalformedComputeLimit);
-  Error(s, "is not a compute percentage", r.why,
-        "a whole number from 0 to 100 (0 and 100 mean no cap)", consequence);
-}
-
-void Loader::LoadWeight() {
-  out_->weight = kDefaultWeight;
-  const Setting s = First("VSLICE_WEIGHT", "NPU_PRIORITY");
-  if (!s.set()) return;
-  const IntResult r = ParseIntInRangeWithReason(s.value, kMinWeight, kMaxWeight);
-  if (r.ok) {
-    out_->weight = static_cast<int>(r.value);
-    return;
-  }
-  char expected[48];
-  std::snprintf(expected, sizeof expected, "a whole number from %ld to %ld", kMinWeight,
-                kMaxWeight);
-  char consequence[48];
-  std::snprintf(consequence, sizeof consequence, "the weight is %d until it is fixed",
-                kDefaultWeight);
-  Error(s, "is not a weight", r.why, expected, consequence);
+  Path(SettingId::kPodDir, out_->pod_dir, fallback);
 }
 
 void Loader::LoadPriority() {
   out_->priority = kDefaultPriorityClass;
+  const SettingRow& row = SettingOf(SettingId::kPriority);
   // CUDA_TASK_PRIORITY is HAMi's priority as its webhook writes it from
   // nvidia.com/priority: 0 high, 1 the normal class.
-  const Setting s = First("VSLICE_PRIORITY", "CUDA_TASK_PRIORITY");
+  const Setting s = First(row);
   if (!s.set()) return;
-  if (std::strcmp(s.name, "CUDA_TASK_PRIORITY") == 0) {
+  if (std::strcmp(s.name, kHamiPriorityName) == 0) {
     const IntResult r = ParseIntInRangeWithReason(s.value, 0, 1);
     if (r.ok) {
       out_->priority = r.value == 0 ? PriorityClass::kHigh : PriorityClass::kNormal;
       return;
     }
-    Error(s, "is not a priority", r.why, "0 (high) or 1 (normal)",
-          "the pod is in the normal class until it is fixed");
+    Error(s, kHamiPriorityProblem, r.why, kHamiPriorityForm, row.consequence);
     return;
   }
   PriorityClass c;
@@ -304,30 +319,13 @@ void Loader::LoadPriority() {
     out_->priority = c;
     return;
   }
-  Error(s, "is not a priority class", TrimSpaces(s.value).empty() ? "empty" : nullptr,
-        "high, normal or best-effort", "the pod is in the normal class until it is fixed");
-}
-
-int Loader::LoadInt(const IntSetting& setting) {
-  const Setting s = First(setting.name);
-  if (!s.set()) return setting.fallback;
-  const IntResult r = ParseIntInRangeWithReason(s.value, setting.min, setting.max);
-  if (r.ok) return static_cast<int>(r.value);
-  char expected[64];
-  std::snprintf(expected, sizeof expected, "a whole number from %ld to %ld", setting.min,
-                setting.max);
-  char consequence[64];
-  std::snprintf(consequence, sizeof consequence, "it stays %d until it is fixed",
-                setting.fallback);
-  char problem[64];
-  std::snprintf(problem, sizeof problem, "is not %s", setting.what);
-  Error(s, problem, r.why, expected, consequence);
-  return setting.fallback;
+  Error(s, row, EmptyWhy(s.value), nullptr);
 }
 
 void Loader::LoadUtilizationPolicy() {
   out_->utilization_policy = UtilizationPolicy::kUnset;
-  const Setting s = First("GPU_CORE_UTILIZATION_POLICY");
+  const SettingRow& row = SettingOf(SettingId::kUtilizationPolicy);
+  const Setting s = First(row);
   if (!s.set()) return;
   const std::string_view v = TrimSpaces(s.value);
   struct Name {
@@ -350,37 +348,58 @@ void Loader::LoadUtilizationPolicy() {
       return;
     }
   }
-  Error(s, "is not a utilization policy", v.empty() ? "empty" : nullptr,
-        "default, force or disable", "the cap always holds until it is fixed");
-}
-
-// Returns the value of the boolean setting; false when unset or malformed.
-bool Loader::LoadBool(const Setting& s, const char* consequence) {
-  if (!s.set()) return false;
-  bool value = false;
-  if (ParseBool(s.value, &value)) return value;
-  Error(s, "is not a boolean", TrimSpaces(s.value).empty() ? "empty" : nullptr, kBoolForm,
-        consequence);
-  return false;
+  Error(s, row, EmptyWhy(s.value), nullptr);
 }
 
 void Loader::LoadLogLevel() {
-  out_->log_level = kDefaultLogLevel;
-  const Setting s = First("VSLICE_LOG_LEVEL", "LIBCUDA_LOG_LEVEL");
-  if (!s.set()) return;
-  const IntResult r = ParseIntInRangeWithReason(s.value, 0, 4);
-  if (!r.ok) {
-    Error(s, "is not a log level", r.why, "0 (errors), 1 or 2 (warnings), 3 (info) or 4 (debug)",
-          "the log level stays 2 (warnings) until it is fixed");
-    return;
-  }
-  switch (r.value) {
+  switch (Integer(SettingId::kLogLevel)) {
     case 0: out_->log_level = LogLevel::kError; break;
     case 1:
     case 2: out_->log_level = LogLevel::kWarning; break;
     case 3: out_->log_level = LogLevel::kInfo; break;
     default: out_->log_level = LogLevel::kDebug; break;
   }
+}
+
+void Loader::LoadMetricsAddress() {
+  out_->metrics_address[0] = '\0';
+  const SettingRow& row = SettingOf(SettingId::kMetricsAddress);
+  const Setting s = First(row);
+  if (!s.set()) return;
+  const std::string_view v(s.value, strnlen(s.value, static_cast<std::size_t>(row.max) + 1));
+  if (v.empty() || v == "off" || v == "none") return;
+  const char* why = v.size() > static_cast<std::size_t>(row.max) ? "too long" : nullptr;
+  for (std::size_t i = 0; i < v.size() && why == nullptr; ++i) {
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c < 0x20 || c >= 0x7f) why = "not printable";
+  }
+  if (why != nullptr) {
+    Error(s, row, why, nullptr);
+    return;
+  }
+  std::memcpy(out_->metrics_address, v.data(), v.size());
+  out_->metrics_address[v.size()] = '\0';
+}
+
+void Loader::LoadAscendVisibleDevices() {
+  // As CANN's runtime reads it: logical ids up to the first character that
+  // is neither a digit nor a comma; a value that does not start with a digit
+  // is no list at all.
+  out_->ascend_visible_count = -1;
+  const Setting s = First(SettingOf(SettingId::kAscendVisibleDevices));
+  if (!s.set() || *s.value < '0' || *s.value > '9') return;
+  int count = 0;
+  for (const char* p = s.value; *p >= '0' && *p <= '9';) {
+    long id = 0;
+    while (*p >= '0' && *p <= '9') {
+      if (id < 1'000'000) id = id * 10 + (*p - '0');
+      ++p;
+    }
+    if (count < kMaxDevices) out_->ascend_visible[count++] = static_cast<int>(id);
+    if (*p != ',') break;
+    ++p;
+  }
+  out_->ascend_visible_count = count;
 }
 
 const char* GetEnv(const char* name, void* /*context*/) { return std::getenv(name); }
@@ -393,61 +412,48 @@ bool WritableFolder(const char* dir) {
 
 }  // namespace
 
+void FormatOptionError(char (&out)[kOptionErrorLength], const char* name, const char* value,
+                       const char* problem, const char* why, const char* expected,
+                       const char* consequence) {
+  char shown[kShownValueLength + 4];
+  QuoteValue(value, shown);
+  std::snprintf(out, kOptionErrorLength, "%s=\"%s\" %s%s%s%s: expected %s; %s until it is fixed",
+                name, shown, problem, why != nullptr ? " (" : "", why != nullptr ? why : "",
+                why != nullptr ? ")" : "", expected, consequence);
+}
+
 Options LoadOptions(EnvLookup lookup, void* context) {
   Options options{};
   Loader loader(lookup, context, &options);
 
-  options.control_disabled = loader.LoadBool(loader.First("VSLICE_DISABLE", "CUDA_DISABLE_CONTROL"),
-                                             "control stays on until it is fixed");
+  options.control_disabled = loader.Bool(SettingId::kDisable);
   loader.LoadMemoryLimits();
-  char region_consequence[96];
-  std::snprintf(region_consequence, sizeof region_consequence,
-                "the region file is %s until it is fixed", kDefaultRegionPath);
-  const Setting region = loader.First("VSLICE_REGION", "CUDA_DEVICE_MEMORY_SHARED_CACHE");
-  loader.LoadPath(region, options.region_path, kDefaultRegionPath, region_consequence);
-  options.region_from_hami =
-      region.set() && std::strcmp(region.name, "CUDA_DEVICE_MEMORY_SHARED_CACHE") == 0;
-  const Setting run_dir = loader.First("VSLICE_RUN_DIR");
-  loader.LoadPath(run_dir, options.run_dir, kDefaultRunDir,
-                  "the run folder is /tmp/vslice until it is fixed");
-  if (std::strlen(options.run_dir) > kMaxRunDirLength) {
-    // Files go in it: room for their names.
-    char expected[64];
-    std::snprintf(expected, sizeof expected, "an absolute path of at most %d bytes",
-                  kMaxRunDirLength);
-    loader.Error(run_dir, "is not a usable path", "too long", expected,
-                 "the run folder is /tmp/vslice until it is fixed");
-    std::snprintf(options.run_dir, kPathLength, "%s", kDefaultRunDir);
-  }
-  loader.LoadPath(loader.First("VSLICE_HAMI_LOCK_DIR"), options.hami_lock_dir,
-                  kDefaultHamiLockDir, "HAMi's shared folder is /tmp/vgpulock until it is fixed");
-  loader.LoadRegistry(&options);
-  char pod_dir_fallback[kPathLength];
-  if (std::snprintf(pod_dir_fallback, sizeof pod_dir_fallback, "%s/pods", options.run_dir) >=
-      kPathLength) {
-    pod_dir_fallback[0] = '\0';  // cannot happen: run_dir is short (kMaxRunDirLength)
-  }
-  char pod_dir_consequence[kPathLength + 64];
-  std::snprintf(pod_dir_consequence, sizeof pod_dir_consequence,
-                "pods are looked for in %s until it is fixed", pod_dir_fallback);
-  loader.LoadPath(loader.First("VSLICE_POD_DIR"), options.pod_dir, pod_dir_fallback,
-                  pod_dir_consequence);
-  loader.LoadPath(loader.First("VSLICE_LIMITER"), options.limiter_path, "",
-                  "the limiter is looked for next to the interceptor until it is fixed");
-  options.auto_limiter =
-      !loader.First("VSLICE_AUTO_LIMITER").set() ||
-      loader.LoadBool(loader.First("VSLICE_AUTO_LIMITER"), "no limiter is started until it is fixed");
-  loader.LoadContextReserve();
-  loader.LoadComputeLimit();
-  loader.LoadWeight();
+  const SettingRow& region_row = SettingOf(SettingId::kRegion);
+  const Setting region = loader.First(region_row);
+  loader.Path(region_row, region, options.region_path, region_row.default_value);
+  options.region_from_hami = region.set() && std::strcmp(region.name, kHamiRegionName) == 0;
+  loader.Path(SettingId::kRunDir, options.run_dir, SettingOf(SettingId::kRunDir).default_value);
+  loader.Path(SettingId::kHamiLockDir, options.hami_lock_dir,
+              SettingOf(SettingId::kHamiLockDir).default_value);
+  loader.LoadRegistry();
+  loader.LoadPodDir();
+  loader.Path(SettingId::kLimiter, options.limiter_path, "");
+  options.auto_limiter = loader.Bool(SettingId::kAutoLimiter);
+  loader.Path(SettingId::kLibrary, options.library_path, "");
+  options.context_reserve = loader.Size(SettingId::kContextReserve);
+  const long compute = loader.Integer(SettingId::kCompute);
+  options.compute_limit = compute == 100 ? 0 : static_cast<int>(compute);
+  options.weight = static_cast<int>(loader.Integer(SettingId::kWeight));
   loader.LoadPriority();
-  options.inflight_us = loader.LoadInt(kInflightUs);
-  options.hold_us = loader.LoadInt(kHoldUs);
-  options.slot_ms = loader.LoadInt(kSlotMs);
+  options.inflight_us = static_cast<int>(loader.Integer(SettingId::kInflightUs));
+  options.hold_us = static_cast<int>(loader.Integer(SettingId::kHoldUs));
+  options.slot_ms = static_cast<int>(loader.Integer(SettingId::kSlotMs));
+  options.cap_burst_ms = static_cast<int>(loader.Integer(SettingId::kCapBurstMs));
   loader.LoadUtilizationPolicy();
-  options.oversubscribe = loader.LoadBool(loader.First("VSLICE_OVERSUBSCRIBE", "CUDA_OVERSUBSCRIBE"),
-                                          "oversubscription stays off until it is fixed");
+  options.oversubscribe = loader.Bool(SettingId::kOversubscribe);
   loader.LoadLogLevel();
+  loader.LoadMetricsAddress();
+  loader.LoadAscendVisibleDevices();
   return options;
 }
 

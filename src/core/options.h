@@ -1,10 +1,16 @@
 // Every setting vslice reads from the environment, read in one place.
 //
-// The interceptor, the limiter and the CLI all call LoadOptions() once and pass
-// the result around; nothing else in vslice calls getenv. Both vslice's own
-// names (VSLICE_*) and the names of the HAMi-core / HAMi-vnpu-core contracts are
-// accepted, so vslice can replace libvgpu.so / libvnpu.so without changing a
-// pod spec. Where both are set, vslice's own name wins.
+// The interceptor, the limiter and the CLI all call LoadOptions() once and
+// pass the result around. Nothing else in vslice calls getenv, but for the
+// loader's LD_PRELOAD, which `vslice run` extends for its command
+// (cli/run_environment.h), and the Kubernetes daemons, which have flags and a
+// config file of their own (device_plugin/plugin_config.h,
+// kube/cluster_config.h). What each variable means, its default and its
+// range are in one table, core/settings_table.h, which LoadOptions follows
+// and docs/CONFIGURATION.md documents. Both vslice's own names (VSLICE_*) and
+// the names of the HAMi-core / HAMi-vnpu-core contracts are accepted, so
+// vslice can replace libvgpu.so / libvnpu.so without changing a pod spec.
+// Where both are set, vslice's own name wins.
 //
 // A malformed value never aborts and never silently grants more than asked:
 // it is recorded in Options::errors (one line naming the variable, the value
@@ -28,6 +34,8 @@ inline constexpr std::uint64_t kNoLimit = UINT64_MAX;
 inline constexpr int kMaxOptionErrors = 8;
 inline constexpr int kOptionErrorLength = 256;
 inline constexpr int kPathLength = 512;
+// PORT, HOST:PORT or [IPV6]:PORT, with room to spare.
+inline constexpr int kMetricsAddressLength = 64;
 
 // Log levels follow LIBCUDA_LOG_LEVEL: 0 errors only, 1-2 warnings (default),
 // 3 info, 4 debug.
@@ -92,6 +100,11 @@ struct Options {
   char limiter_path[kPathLength];
   bool auto_limiter = true;
 
+  // The interceptor `vslice run` preloads when --library is not given
+  // (VSLICE_LIBRARY; empty: the one beside vslice, ../lib/libvslice.so). May
+  // be relative: vslice run makes it absolute. Read by the CLI only.
+  char library_path[kPathLength];
+
   // Bytes charged to the pod for each process's context on each device it
   // uses (context, module and runtime memory the driver keeps):
   // VSLICE_CONTEXT_RESERVE, a size like the memory limits. Default:
@@ -113,10 +126,14 @@ struct Options {
   // Scheduling tunables (docs/CONFIGURATION.md, "Tuning"): the device time a
   // pod may keep queued while it shares a device (VSLICE_INFLIGHT_US), how
   // long a holder keeps a device after its work drained while others wait
-  // (VSLICE_HOLD_US), and a contended slot within a class (VSLICE_SLOT_MS).
+  // (VSLICE_HOLD_US), a contended slot within a class (VSLICE_SLOT_MS), and
+  // how much of its cap a capped pod may bank while idle (VSLICE_CAP_BURST_MS:
+  // its bucket holds cap % of it). Read by the limiter
+  // (limiter/arbiter_settings.h).
   int inflight_us = 0;
   int hold_us = 0;
   int slot_ms = 0;
+  int cap_burst_ms = 0;
 
   // GPU_CORE_UTILIZATION_POLICY: default|force|disable, case-insensitive.
   UtilizationPolicy utilization_policy = UtilizationPolicy::kUnset;
@@ -127,6 +144,20 @@ struct Options {
   // apply it: the caller passes it to SetLogLevel() (core/log.h).
   LogLevel log_level = LogLevel::kWarning;
 
+  // Where the limiter serves metrics when --metrics-address is not given
+  // (VSLICE_METRICS_ADDRESS): PORT, HOST:PORT or [IPV6]:PORT as written,
+  // printable ASCII; empty: off (unset, empty, "off" or "none"). The limiter
+  // parses it (limiter/metrics_server.h).
+  char metrics_address[kMetricsAddressLength];
+
+  // ASCEND_RT_VISIBLE_DEVICES as CANN's runtime reads it: the logical ids of
+  // the chips it numbers 0, 1, ..., up to the first character that is neither
+  // a digit nor a comma; -1 when unset (or not starting with a digit): the
+  // runtime's device i is the chip with logical id i. Only the first
+  // kMaxDevices ids are kept: a later position is no device of a pod.
+  int ascend_visible_count = -1;
+  int ascend_visible[kMaxDevices];
+
   // One line per malformed value, NUL-terminated; error_count counts them
   // all, only the first kMaxOptionErrors are stored.
   int error_count = 0;
@@ -136,6 +167,15 @@ struct Options {
 // Looks a variable up; returns nullptr when it is unset. getenv in production,
 // a table in tests.
 using EnvLookup = const char* (*)(const char* name, void* context);
+
+// Writes one error line in the form of Options::errors:
+//   NAME="value" <problem>[ (<why>)]: expected <expected>; <consequence> until it is fixed
+// with the value cut to 24 bytes and every byte that could break the line
+// shown as '?'. For the checks a program makes beyond LoadOptions' (the
+// limiter parses the metrics address).
+void FormatOptionError(char (&out)[kOptionErrorLength], const char* name, const char* value,
+                       const char* problem, const char* why, const char* expected,
+                       const char* consequence);
 
 // Reads every setting. Never fails: problems land in Options::errors.
 Options LoadOptions(EnvLookup lookup, void* context);

@@ -14,21 +14,13 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/process_exit.h"
+#include "core/region_tuning.h"
 #include "core/shared_file.h"
 
 namespace vslice {
 namespace {
 
 constexpr std::size_t kLayoutBytes = sizeof(RegionLayout);
-// How long a reaper waits for live processes to finish the ledger operation
-// they are in before it gives up and tries again on its next pass.
-constexpr std::int64_t kReconcileWaitNs = 200'000'000;
-// How long one reap waits for dead processes to finish exiting.
-constexpr std::uint64_t kExitWaitNs = 1'000'000'000;
-// How long a reaper that finds another at work waits for it to finish its
-// scan for the dead.
-constexpr std::uint64_t kScanWaitNs = 1'000'000;
-
 
 void CpuRelax() { __builtin_ia32_pause(); }
 

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/limiter_launcher.h"
 #include "core/log.h"
+#include "core/region_tuning.h"
 
 namespace vslice {
 namespace {
@@ -19,8 +20,6 @@ namespace {
 constexpr int kUnclaimed = -2;
 constexpr int kClaiming = -3;
 constexpr int kRegionFull = -1;
-// Memory queries reap dead processes at most this often.
-constexpr std::uint64_t kQueryReapIntervalNs = 100'000'000;
 
 enum InitState : int { kNotStarted = 0, kRunning = 1, kDone = 2 };
 std::atomic<int> g_init_state{kNotStarted};

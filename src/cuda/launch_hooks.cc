@@ -12,6 +12,7 @@
 #include "core/capture_state.h"
 #include "core/compute_gate.h"
 #include "core/clock.h"
+#include "core/gate_tuning.h"
 #include "core/log.h"
 #include "cuda/charge.h"
 #include "cuda/contexts.h"
@@ -21,9 +22,6 @@
 using namespace vslice::cuda;
 
 namespace {
-
-// How often a drain held back by a capture in progress looks again.
-constexpr long kCaptureRecheckNs = 1'000'000;
 
 // The CUDA side of the gate: devices, drains and queue markers.
 class CudaSubmissions final : public vslice::SubmissionBackend {
@@ -57,7 +55,7 @@ class CudaSubmissions final : public vslice::SubmissionBackend {
                     device, r, (vslice::MonotonicNowNs() - start) / 1e6, held_back_ns / 1e6);
         return;
       }
-      const timespec pause{0, kCaptureRecheckNs};
+      const timespec pause{0, vslice::kCaptureRecheckNs};
       nanosleep(&pause, nullptr);
       held_back_ns = vslice::MonotonicNowNs() - start;
     }

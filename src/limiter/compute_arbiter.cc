@@ -7,17 +7,10 @@
 #include "core/clock.h"
 #include "core/futex.h"
 #include "core/log.h"
+#include "limiter/compute_tuning.h"
 
 namespace vslice::limiter {
 namespace {
-
-// While waiting for a device another pod holds, the arbiter sleeps on the
-// device's registry word at most this long.
-constexpr std::uint64_t kDeviceWaitNs = 500'000;
-// How often a drain in progress checks that the processes it awaits live.
-constexpr std::uint64_t kOwnerCheckNs = 1'000'000;
-// How often a peer's liveness is checked (a system call).
-constexpr std::uint64_t kPeerCheckNs = 100'000'000;
 
 bool Active(const ProcessSlot& slot) {
   return slot.state.load(std::memory_order_relaxed) == static_cast<std::uint32_t>(SlotState::kActive);

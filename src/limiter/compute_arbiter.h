@@ -27,19 +27,10 @@
 #include "core/node_registry.h"
 #include "core/pod_region.h"
 #include "core/priority_class.h"
+#include "limiter/arbiter_settings.h"
 #include "limiter/compute_policy.h"
 
 namespace vslice::limiter {
-
-struct ArbiterSettings {
-  // The pod's settings, written into a region that has none yet (a region
-  // that has them keeps them: a restarted limiter, or `vslice set`).
-  int compute_limit = 0;  // percent; 0 = none
-  int weight = 1;
-  PriorityClass priority = kDefaultPriorityClass;
-  CapPolicy cap_policy = CapPolicy::kAlways;
-  PolicySettings policy;
-};
 
 class ComputeArbiter {
  public:

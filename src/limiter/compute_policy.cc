@@ -10,7 +10,7 @@ std::uint64_t SaturatingAdd(std::uint64_t a, std::uint64_t b) {
 }
 
 std::uint64_t ToVirtual(std::uint64_t ns, std::uint32_t weight) {
-  const std::uint64_t w = std::clamp<std::uint32_t>(weight, 1, 1000);
+  const std::uint64_t w = std::clamp<std::uint32_t>(weight, kMinWeight, kMaxWeight);
   return ns > UINT64_MAX / kVirtualTimeScale ? UINT64_MAX / w : ns * kVirtualTimeScale / w;
 }
 
@@ -70,10 +70,12 @@ void DevicePolicy::EstimateLaunchTime(std::uint64_t charged, std::uint64_t launc
   sample_ns_ += charged;
   sample_launches_ += new_launches;
   // A sample spans enough launches or time to mean something.
-  if (sample_launches_ < 4 && sample_ns_ < 5'000'000) return;
+  if (sample_launches_ < kLaunchSampleLaunches && sample_ns_ < kLaunchSampleNs) return;
   if (sample_launches_ == 0) return;  // one long launch: keep accumulating
   const double sample = static_cast<double>(sample_ns_) / static_cast<double>(sample_launches_);
-  launch_ns_ = launch_ns_ == 0 ? sample : 0.75 * launch_ns_ + 0.25 * sample;
+  launch_ns_ = launch_ns_ == 0
+                   ? sample
+                   : (1 - kLaunchSampleWeight) * launch_ns_ + kLaunchSampleWeight * sample;
   sample_ns_ = 0;
   sample_launches_ = 0;
 }
@@ -226,12 +228,12 @@ Decision DevicePolicy::Decide(const DeviceObservation& o) {
   // The next pass: soon while the device is contested, capped or being
   // drained; at the end of the hold when the work has drained; rarely
   // otherwise (the doorbell wakes the limiter on demand).
-  std::uint64_t in = 5'000'000;
+  std::uint64_t in = kIdlePassNs;
   if (phase_ == Phase::kDraining || (phase_ == Phase::kHolding && (others_want || capped)) ||
       (wants && phase_ != Phase::kHolding)) {
-    in = 500'000;
+    in = kBusyPassNs;
   } else if (phase_ == Phase::kHolding) {
-    in = 2'000'000;
+    in = kHoldingPassNs;
   }
   if (phase_ == Phase::kHolding && others_want && o.drained) {
     const std::uint64_t end = std::max(o.drained_at, held_since_) + settings_.hold_ns;

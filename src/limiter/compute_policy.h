@@ -29,31 +29,26 @@
 #include "core/admission.h"
 #include "core/priority_class.h"
 #include "core/region_layout.h"
+#include "limiter/compute_tuning.h"
 
 namespace vslice::limiter {
 
-// Virtual time is device time × kVirtualTimeScale ÷ weight.
-inline constexpr std::uint64_t kVirtualTimeScale = 64;
-// Launches a bounded pod may keep in flight before its time per launch is
-// known: while it shares a device, and while alone on it.
-inline constexpr std::uint32_t kDefaultInflightLaunches = 32;
-inline constexpr std::uint32_t kDefaultSoloInflightLaunches = 256;
-inline constexpr std::uint32_t kMaxInflightLaunches = 4096;
-
+// The policy's parameters. The limiter sets the first four from the
+// environment (ArbiterSettingsFrom, limiter/arbiter_settings.h); the others
+// are fixed, for the reasons compute_tuning.h gives, and are fields only so
+// that tests can vary them.
 struct PolicySettings {
-  std::uint64_t slot_ns = 50'000'000;        // a contended slot within a class
-  std::uint64_t min_slot_ns = 10'000'000;    // a capped pod reopens with this much
-  std::uint64_t burst_ns = 100'000'000;      // a cap's bucket holds cap % of this
-  std::uint64_t idle_ns = 5'000'000;         // no launch, no waiter: idle
-  std::uint64_t hold_ns = 1'000'000;         // kept after the holder's work drained
-  std::uint64_t inflight_ns = 500'000;       // queued device time while shared
-  // Queued device time of a pod alone on a device while other pods live on
-  // the node: plenty to keep the device busy, little enough that a pod
-  // arriving waits for at most this much of the first one's queue.
-  std::uint64_t solo_inflight_ns = 20'000'000;
-  std::uint64_t credit_ns = 50'000'000;      // a returning pod's lag, at most
-  std::uint64_t takeover_margin_ns = 1'000'000;  // how far behind to take over
-  std::uint64_t drain_timeout_ns = 2'000'000'000;
+  std::uint64_t slot_ns = kDefaultSlotNs;          // VSLICE_SLOT_MS: a contended turn in a class
+  std::uint64_t hold_ns = kDefaultHoldNs;          // VSLICE_HOLD_US: kept after the work drained
+  std::uint64_t inflight_ns = kDefaultInflightNs;  // VSLICE_INFLIGHT_US: queued while shared
+  std::uint64_t burst_ns = kDefaultCapBurstNs;     // VSLICE_CAP_BURST_MS: bucket of cap % of it
+  // Fixed.
+  std::uint64_t min_slot_ns = kMinSlotNs;          // a capped pod reopens with this much
+  std::uint64_t idle_ns = kIdleNs;                 // no launch, no waiter, no reports: idle
+  std::uint64_t solo_inflight_ns = kSoloInflightNs;  // queued while alone on a busy node
+  std::uint64_t credit_ns = kCreditNs;             // a returning pod's lag, at most
+  std::uint64_t takeover_margin_ns = kTakeoverMarginNs;  // how far behind to take over
+  std::uint64_t drain_timeout_ns = kDrainTimeoutNs;
 };
 
 // Another pod of the node wanting the device: the best of them by class,

@@ -9,18 +9,10 @@
 #include "core/clock.h"
 #include "core/human_units.h"
 #include "core/log.h"
+#include "core/region_tuning.h"
 #include "limiter/process_liveness.h"
 
 namespace vslice::limiter {
-namespace {
-
-// A registered limiter whose heartbeat is older than this is dead or hung,
-// whatever its pid says (pids are reused, and may be from another pid
-// namespace): twice the longest interval.
-constexpr std::uint64_t kStaleHeartbeatNs = 20'000'000'000ull;
-
-}  // namespace
-
 bool Limiter::Start(const std::string& path, const std::uint64_t (&quotas)[kMaxDevices],
                     std::string* error) {
   char why[768];

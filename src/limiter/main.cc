@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <atomic>
 #include <string>
@@ -23,6 +22,8 @@
 #include "core/node_registry.h"
 #include "core/options.h"
 #include "core/pod_name.h"
+#include "core/settings_table.h"
+#include "limiter/arbiter_settings.h"
 #include "limiter/compute_arbiter.h"
 #include "limiter/limiter.h"
 #include "limiter/limiter_options.h"
@@ -50,16 +51,6 @@ int SleepUntil(std::uint64_t deadline_ns, const sigset_t& signals) {
     if (sig > 0) return sig;
     if (errno != EINTR && errno != EAGAIN) return 0;
   }
-}
-
-CapPolicy CapPolicyOf(UtilizationPolicy policy) {
-  switch (policy) {
-    case UtilizationPolicy::kDefault: return CapPolicy::kShared;
-    case UtilizationPolicy::kForce: return CapPolicy::kForce;
-    case UtilizationPolicy::kDisable: return CapPolicy::kDisabled;
-    case UtilizationPolicy::kUnset: break;
-  }
-  return CapPolicy::kAlways;
 }
 
 const char* RegistryOriginText(Options::RegistryOrigin origin) {
@@ -159,12 +150,14 @@ int Main(int argc, char** argv) {
   if (!cli.metrics_address.empty()) {
     std::string why;
     ParseMetricsAddress(cli.metrics_address, &endpoint, &why);  // validated by the parser
-  } else if (const char* env_address = std::getenv("VSLICE_METRICS_ADDRESS");
-             env_address != nullptr && *env_address != '\0') {
+  } else if (env.metrics_address[0] != '\0') {
     std::string why;
-    if (!ParseMetricsAddress(env_address, &endpoint, &why)) {
-      Log(LogLevel::kError, "bad value '%s' for VSLICE_METRICS_ADDRESS (%s): expected PORT, "
-          "HOST:PORT, [IPV6]:PORT or off; metrics are off", env_address, why.c_str());
+    if (!ParseMetricsAddress(env.metrics_address, &endpoint, &why)) {
+      const SettingRow& row = SettingOf(SettingId::kMetricsAddress);
+      char line[kOptionErrorLength];
+      FormatOptionError(line, row.names[0], env.metrics_address, row.problem, why.c_str(),
+                        row.expected, row.consequence);
+      Log(LogLevel::kError, "%s", line);
       endpoint = MetricsEndpoint{};
     }
   }
@@ -204,15 +197,8 @@ int Main(int argc, char** argv) {
           RegistryOriginText(env.registry_origin), pod);
     }
   }
-  ArbiterSettings settings;
-  settings.compute_limit = env.compute_limit;
-  settings.weight = env.weight;
-  settings.priority = env.priority;
-  settings.cap_policy = CapPolicyOf(env.utilization_policy);
-  settings.policy.inflight_ns = static_cast<std::uint64_t>(env.inflight_us) * 1'000;
-  settings.policy.hold_ns = static_cast<std::uint64_t>(env.hold_us) * 1'000;
-  settings.policy.slot_ns = static_cast<std::uint64_t>(env.slot_ms) * 1'000'000;
-  ComputeArbiter arbiter(limiter.region(), pod >= 0 ? &registry : nullptr, pod, settings);
+  ComputeArbiter arbiter(limiter.region(), pod >= 0 ? &registry : nullptr, pod,
+                         ArbiterSettingsFrom(env));
   std::atomic<bool> stop_arbiter{false};
   std::thread arbiter_thread([&] { arbiter.Run(stop_arbiter); });
 

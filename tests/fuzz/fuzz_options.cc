@@ -5,15 +5,18 @@
 // environment). A later record for a name wins; a record with selector 0xff
 // unsets the name. Checks the promises of options.h: every setting in range,
 // every error line printable and bounded, a malformed limit fails closed.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/options.h"
+#include "core/settings_table.h"
 
 namespace {
 
@@ -48,6 +51,13 @@ std::vector<std::string> Names() {
   for (const char* name : {"VSLICE_PRIORITY", "VSLICE_INFLIGHT_US", "VSLICE_HOLD_US",
                            "VSLICE_SLOT_MS", "VSLICE_POD_DIR"}) {
     names.push_back(name);
+  }
+  // Then every other name of the table of settings, in its order.
+  for (const vslice::SettingRow& row : vslice::kSettings) {
+    for (const char* name : row.names) {
+      if (name == nullptr || std::string_view(name).ends_with("<i>")) continue;
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
   }
   return names;
 }
@@ -114,6 +124,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (!Terminated(o.pod_dir, sizeof o.pod_dir) || o.pod_dir[0] != '/') {
     Fail("pod folder is not an absolute path");
+  }
+  if (!Terminated(o.metrics_address, sizeof o.metrics_address)) {
+    Fail("metrics address is not terminated");
+  }
+  for (const char* c = o.metrics_address; *c != '\0'; ++c) {
+    if (*c < 0x20 || *c > 0x7e) Fail("the metrics address holds an unprintable byte");
+  }
+  if (!Terminated(o.library_path, sizeof o.library_path)) Fail("library path is not terminated");
+  if (o.ascend_visible_count < -1 || o.ascend_visible_count > vslice::kMaxDevices) {
+    Fail("visible device count out of range");
+  }
+  // Every integer setting within its row's range.
+  const std::pair<vslice::SettingId, int> integers[] = {
+      {vslice::SettingId::kInflightUs, o.inflight_us},
+      {vslice::SettingId::kHoldUs, o.hold_us},
+      {vslice::SettingId::kSlotMs, o.slot_ms},
+      {vslice::SettingId::kCapBurstMs, o.cap_burst_ms}};
+  for (const auto& [id, value] : integers) {
+    const vslice::SettingRow& row = vslice::SettingOf(id);
+    if (value < row.min || value > row.max) Fail("a tunable out of its range");
   }
   if (o.error_count < 0) Fail("negative error count");
   for (int i = 0; i < o.error_count && i < vslice::kMaxOptionErrors; ++i) {

@@ -312,6 +312,32 @@ TEST(ComputePolicy, ACapIsATokenBucketOfDeviceTime) {
   EXPECT_NEAR(share, 0.30, 0.02);
 }
 
+// How long a capped pod that idled runs before its gate first closes: its
+// bucket holds cap % of the burst, and refills at cap % while it runs, so
+// it runs for cap × burst ÷ (1 − cap).
+std::uint64_t FirstRunAfterIdling(std::uint64_t burst_ns) {
+  Pod pod;
+  pod.o.registry = false;
+  pod.o.cap = 30;
+  pod.policy.settings().burst_ns = burst_ns;
+  pod.Pass();
+  pod.Pass(60'000 * kMs);  // a minute idle: the bucket is full
+  std::uint64_t ran = 0;
+  for (int i = 0; i < 10'000 && pod.policy.phase() != Phase::kDraining; ++i) {
+    pod.Launch();
+    ran += pod.Pass(500 * kUs).charge_ns;
+  }
+  return ran;
+}
+
+TEST(ComputePolicy, TheCapBurstIsWhatAnIdleCappedPodMayRunAtOnce) {
+  // 100 ms (the default): 30 ms of tokens, about 43 ms at full speed.
+  EXPECT_NEAR(static_cast<double>(FirstRunAfterIdling(100 * kMs)), 30.0 * kMs / 0.7, 1.0 * kMs);
+  // 1 s: ten times as long.
+  EXPECT_NEAR(static_cast<double>(FirstRunAfterIdling(1'000 * kMs)), 300.0 * kMs / 0.7,
+              1.0 * kMs);
+}
+
 TEST(ComputePolicy, ACapHoldsForAHighPriorityPodToo) {
   Pod high(PriorityClass::kHigh);
   high.o.cap = 20;

@@ -11,8 +11,17 @@
 
 #include <gtest/gtest.h>
 
+#include "fake_env.h"
+
 namespace vslice {
 namespace {
+
+using testing::Contains;
+using testing::EndsWith;
+using testing::Env;
+using testing::Errors;
+using testing::Load;
+using testing::StartsWith;
 
 constexpr std::uint64_t MiB = 1ull << 20;
 constexpr std::uint64_t GiB = 1ull << 30;
@@ -20,41 +29,6 @@ constexpr std::uint64_t GiB = 1ull << 30;
 constexpr char kSizeExpected[] =
     "expected a whole number of bytes with an optional unit k, m, g or t (for example 1024m or "
     "2g)";
-
-// A fake environment: a table, plus a record of every name looked up.
-struct Env {
-  std::map<std::string, std::string> vars;
-  std::vector<std::string> queried;
-};
-
-const char* Lookup(const char* name, void* context) {
-  Env* env = static_cast<Env*>(context);
-  env->queried.push_back(name);
-  auto it = env->vars.find(name);
-  return it == env->vars.end() ? nullptr : it->second.c_str();
-}
-
-Options Load(Env& env) { return LoadOptions(&Lookup, &env); }
-Options Load(std::map<std::string, std::string> vars) {
-  Env env{std::move(vars), {}};
-  return Load(env);
-}
-
-std::vector<std::string> Errors(const Options& o) {
-  std::vector<std::string> out;
-  for (int i = 0; i < o.error_count && i < kMaxOptionErrors; ++i) out.emplace_back(o.errors[i]);
-  return out;
-}
-
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-bool Contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 // One error, naming the variable and its value, the expected form and the
 // consequence.
@@ -88,8 +62,14 @@ TEST(Options, DefaultsWithEmptyEnvironment) {
   EXPECT_EQ(o.inflight_us, 500);
   EXPECT_EQ(o.hold_us, 1000);
   EXPECT_EQ(o.slot_ms, 50);
+  EXPECT_EQ(o.cap_burst_ms, 100);
   EXPECT_FALSE(o.oversubscribe);
   EXPECT_EQ(o.log_level, LogLevel::kWarning);
+  EXPECT_STREQ(o.limiter_path, "");
+  EXPECT_TRUE(o.auto_limiter);
+  EXPECT_STREQ(o.library_path, "");
+  EXPECT_STREQ(o.metrics_address, "");
+  EXPECT_EQ(o.ascend_visible_count, -1);
   EXPECT_EQ(o.error_count, 0);
 }
 
@@ -116,7 +96,7 @@ TEST(Options, OnlyKnownNamesAreLookedUp) {
   for (const std::string& name : env.queried) {
     EXPECT_TRUE(StartsWith(name, "VSLICE_") || StartsWith(name, "CUDA_") ||
                 StartsWith(name, "NPU_") || StartsWith(name, "GPU_CORE_") ||
-                StartsWith(name, "LIBCUDA_"))
+                StartsWith(name, "LIBCUDA_") || StartsWith(name, "ASCEND_RT_"))
         << name;
   }
   const std::set<std::string> names(env.queried.begin(), env.queried.end());
