@@ -50,6 +50,12 @@
 //                    stream for MS ms, then synchronize the device:
 //                    "spin kernels=N elapsed_us=E kind=KIND" (the simulator's
 //                    work items take VSLICE_SIM_KERNEL_US each).
+//   requests:COUNT:LAUNCHES:PERIOD_MS[:KIND]
+//                    COUNT requests, one every PERIOD_MS ms: LAUNCHES launches
+//                    of KIND (default flag; not model) on the default stream, then
+//                    aclrtSynchronizeStream; the latency of each is from its
+//                    first launch to the end of the synchronize: "requests n=N
+//                    p50_us=A p99_us=B max_us=C".
 //   event:N          N flag launches on the default stream, an event recorded
 //                    after them (rtEventRecord), then rtEventSynchronize:
 //                    "event N -> R elapsed_us=E".
@@ -91,9 +97,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "probe_steps.h"
 #include "sim_ascend_exports.h"
 
 using namespace vslice::ascend;
+using vslice::testing::RunRequests;
+using vslice::testing::SplitColons;
 
 namespace {
 
@@ -650,6 +659,27 @@ int main(int argc, char** argv) {
       if (model != nullptr) rtModelDestroy(model);
       std::printf("spin kernels=%llu elapsed_us=%lld kind=%s\n", kernels,
                   static_cast<long long>(us), kind.c_str());
+    } else if (verb == "requests") {
+      const auto parts = SplitColons(rest);
+      if (parts.size() != 3 && parts.size() != 4) {
+        std::fprintf(stderr, "probe: bad step %s (requests:COUNT:LAUNCHES:PERIOD_MS[:KIND])\n",
+                     step.c_str());
+        return 1;
+      }
+      const std::string kind = parts.size() == 4 ? parts[3] : "flag";
+      const long launches = std::atol(parts[1].c_str());
+      int rr = ACL_SUCCESS;
+      const bool done = RunRequests(
+          std::atol(parts[0].c_str()), std::chrono::milliseconds(std::atol(parts[2].c_str())),
+          [&] {
+            for (long k = 0; k < launches && rr == ACL_SUCCESS; ++k) rr = LaunchOnce(kind, nullptr);
+            if (rr == ACL_SUCCESS) rr = aclrtSynchronizeStream(nullptr);
+            return rr == ACL_SUCCESS;
+          });
+      if (!done) {
+        std::fprintf(stderr, "probe: a request failed: %d\n", rr);
+        return 1;
+      }
     } else if (verb == "event" || verb == "devsync") {
       const long count = std::atol(rest.c_str());
       const auto start = std::chrono::steady_clock::now();

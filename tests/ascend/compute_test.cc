@@ -22,7 +22,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ascend_env.h"
+#include "ascend_pod.h"
 #include "core/node_registry.h"
 #include "core/pod_region.h"
 
@@ -34,51 +34,6 @@ using std::chrono::milliseconds;
 // The identity the simulated runtime gives NPU 0 (rtGetDeviceUuid).
 constexpr std::uint8_t kSimNpu0[16] = {'v', 's', 'l', 'i', 'c', 'e', 'S', 'I',
                                        'M', 'n', 'p', 'u', 0,   0,   0,   0};
-
-// One pod of the seed's deployment: its own region (a container's own /tmp),
-// the node's shared folder with the registry, its limiter started first.
-class Pod {
- public:
-  Pod(const Scratch& shared, const std::string& name, std::map<std::string, std::string> extra,
-      bool registry = true)
-      : env_(AscendPodEnvironment(shared)) {
-    env_["VSLICE_REGION"] = shared.File(name + ".region");
-    if (registry) {
-      env_.erase("VSLICE_REGISTRY");  // the seed's name, not vslice's
-      env_["NPU_GLOBAL_SHM_PATH"] = shared.File("global_registry");
-    }
-    for (auto& [k, v] : extra) env_[k] = v;
-  }
-  // `vslice-limiter > limiter.log 2>&1 &`: no arguments, the environment only.
-  void StartLimiter() {
-    auto env = env_;
-    env.erase("LD_PRELOAD");  // the limiter is not an NPU application
-    limiter_ = std::make_unique<Background>(std::vector<std::string>{BinDir() + "/vslice-limiter"},
-                                            env);
-    // Time to create the region and make its first pass.
-    std::this_thread::sleep_for(milliseconds(300));
-  }
-  void KillLimiter(int signal) {
-    limiter_->Kill(signal);
-    limiter_->Wait();
-    limiter_.reset();
-  }
-  std::unique_ptr<Background> Spin(int ms, const std::string& kind = "flag") {
-    return std::make_unique<Background>(
-        std::vector<std::string>{AscendProbe(), "spin:" + std::to_string(ms) + ":" + kind}, env_);
-  }
-  const std::string& region() { return env_["VSLICE_REGION"]; }
-
- private:
-  std::map<std::string, std::string> env_;
-  std::unique_ptr<Background> limiter_;
-};
-
-// Work items per second on the simulated NPU with nothing in the way.
-double NativeRate(const Scratch& shared) {
-  Pod pod(shared, "native", {}, /*registry=*/false);
-  return SpinRate(pod.Spin(1500)->Wait());
-}
 
 // The device identity a pod's processes recorded for its device 0.
 bool RecordedIdentity(const std::string& region_path, std::uint8_t (&uuid)[16]) {

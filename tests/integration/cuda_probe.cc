@@ -104,9 +104,12 @@
 #include "cuda/driver_api.h"
 #include "cuda/nvml_abi.h"
 #include "probe_kernel.h"
+#include "probe_steps.h"
 
 using namespace vslice::cuda;
 using namespace vslice::nvml;
+using vslice::testing::RunRequests;
+using vslice::testing::SplitColons;
 
 namespace {
 
@@ -370,18 +373,6 @@ bool NvmlMemory(bool v2) {
 // Helpers of the steps added for the fault and stress tests (tests/faults,
 // tests/stress).
 namespace {
-
-std::vector<std::string> SplitColons(const std::string& text) {
-  std::vector<std::string> parts;
-  std::string::size_type start = 0;
-  for (;;) {
-    const auto colon = text.find(':', start);
-    parts.push_back(text.substr(start, colon == std::string::npos ? std::string::npos
-                                                                  : colon - start));
-    if (colon == std::string::npos) return parts;
-    start = colon + 1;
-  }
-}
 
 // The spin kernel (probe_kernel.h), loaded into the current context.
 CUfunction ProbeKernel() {
@@ -916,30 +907,19 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "probe: bad step %s (or no kernel)\n", step.c_str());
         return 1;
       }
-      const long count = std::atol(parts[0].c_str());
       const long kernels = std::atol(parts[1].c_str());
-      const auto period = std::chrono::milliseconds(std::atol(parts[2].c_str()));
-      std::vector<long long> latencies;
-      auto next = std::chrono::steady_clock::now();
-      for (long r = 0; r < count; ++r) {
-        std::this_thread::sleep_until(next);
-        next += period;
-        const auto start = std::chrono::steady_clock::now();
-        for (long k = 0; k < kernels; ++k) LaunchSpin(kernel);
-        cuCtxSynchronize();
-        latencies.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::steady_clock::now() - start)
-                                .count());
+      CUresult rr = CUDA_SUCCESS;
+      const bool done = RunRequests(
+          std::atol(parts[0].c_str()), std::chrono::milliseconds(std::atol(parts[2].c_str())),
+          [&] {
+            for (long k = 0; k < kernels && rr == CUDA_SUCCESS; ++k) rr = LaunchSpin(kernel);
+            if (rr == CUDA_SUCCESS) rr = cuCtxSynchronize();
+            return rr == CUDA_SUCCESS;
+          });
+      if (!done) {
+        std::fprintf(stderr, "probe: a request failed: %d\n", static_cast<int>(rr));
+        return 1;
       }
-      std::sort(latencies.begin(), latencies.end());
-      auto at = [&](double q) {
-        return latencies.empty() ? 0LL
-                                 : latencies[std::min(latencies.size() - 1,
-                                                      static_cast<size_t>(q * latencies.size()))];
-      };
-      std::printf("requests n=%zu p50_us=%lld p99_us=%lld max_us=%lld\n", latencies.size(),
-                  at(0.50), at(0.99), latencies.empty() ? 0LL : latencies.back());
-      std::fflush(stdout);
     } else if (verb == "sync") {
       std::printf("sync -> %d\n", cuCtxSynchronize());
     } else if (verb == "ctx_threads") {

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "class_scenarios.h"
 #include "compute_pod.h"
 #include "process_harness.h"
 
@@ -25,25 +26,10 @@ using std::chrono::milliseconds;
 // warm-up request makes the pod known on the device before the measurement.
 const std::vector<std::string> kRequests = {"launch:4", "sync", "hold:300", "requests:60:4:20"};
 const std::map<std::string, std::string> kRequestKernels = {{"VSLICE_SIM_KERNEL_US", "200"}};
-// What a busy test machine adds to a request's tail on its own: a thread not
-// scheduled for a few milliseconds. Far below the ~100 ms a request waits
-// without priority classes.
-constexpr double kMarginMs = 8.0;
-
-std::map<std::string, std::string> With(std::map<std::string, std::string> a,
-                                        const std::map<std::string, std::string>& b) {
-  a.insert(b.begin(), b.end());
-  return a;
-}
 
 RequestLatency Alone(const Scratch& scratch) {
   Pod pod(scratch, "alone", kRequestKernels, /*registry=*/false);
   return Latencies(pod.Start(kRequests)->Wait());
-}
-
-void Print(const std::string& what, const RequestLatency& l) {
-  std::cout << "[ latency ] " << what << ": p50 " << l.p50_ms << " ms, p99 " << l.p99_ms
-            << " ms, max " << l.max_ms << " ms\n";
 }
 
 TEST(PriorityTest, AHighPriorityRequestWaitsAtMostTheBoundedSlice) {
@@ -54,18 +40,17 @@ TEST(PriorityTest, AHighPriorityRequestWaitsAtMostTheBoundedSlice) {
   Pod latency(scratch, "latency", With({{"CUDA_TASK_PRIORITY", "0"}}, kRequestKernels));  // HAMi's
   bulk.StartLimiter();
   latency.StartLimiter();
-  auto saturating = bulk.Spin(2500);
-  std::this_thread::sleep_for(milliseconds(200));
-  const RequestLatency shared = Latencies(latency.Start(kRequests)->Wait());
-  const double bulk_share = SpinRate(saturating->Wait()) / native;
-  Print("alone", alone);
-  Print("high beside best-effort", shared);
+  const Contended run = RequestsBesideASaturatingPod(bulk, latency, kRequests);
+  const RequestLatency& shared = run.requests;
+  const double bulk_share = SpinRate(run.saturating) / native;
+  PrintLatency("alone", alone);
+  PrintLatency("high beside best-effort", shared);
   std::cout << "[ latency ] the best-effort pod kept " << bulk_share << " of the device\n";
   // The request waits for at most the 0.5 ms the best-effort pod may keep
   // queued; without classes it waits ~100 ms. The p99 allows for a loaded
-  // 2-core machine's scheduling (kMargin).
+  // 2-core machine's scheduling (kLatencyMarginMs).
   EXPECT_LT(shared.p50_ms, alone.p50_ms + 1.0);
-  EXPECT_LT(shared.p99_ms, alone.p99_ms + kMarginMs);
+  EXPECT_LT(shared.p99_ms, alone.p99_ms + kLatencyMarginMs);
   // The best-effort pod resumes at once after each request: the requests
   // take ~4% of the device, the holds and hand-overs a few more.
   EXPECT_GT(bulk_share, 0.75);
@@ -78,11 +63,9 @@ TEST(PriorityTest, ANormalPodTakesTheDeviceFromABestEffortPod) {
   Pod spare(scratch, "spare", {{"VSLICE_PRIORITY", "best-effort"}});
   normal.StartLimiter();
   spare.StartLimiter();
-  auto be = spare.Spin(3000);
-  std::this_thread::sleep_for(milliseconds(300));
-  auto n = normal.Spin(2000);
-  const double normal_share = SpinRate(n->Wait()) / native;
-  const double be_share = SpinRate(be->Wait()) / native;
+  const Overlapped run = ALaterPodSpinsBeside(spare, normal);
+  const double normal_share = SpinRate(run.later) / native;
+  const double be_share = SpinRate(run.first) / native;
   std::cout << "[ classes ] normal " << normal_share << ", best-effort " << be_share << "\n";
   // While the normal pod has work, the best-effort pod gets nothing; before
   // and after (1 s of its 3 s) it gets the whole device.
@@ -98,12 +81,9 @@ TEST(PriorityTest, ALightPodOfTheSameClassDoesNotWaitForTheHeavyPodsSlot) {
   Pod light(scratch, "light", With({{"VSLICE_WEIGHT", "100"}}, kRequestKernels));
   heavy.StartLimiter();
   light.StartLimiter();
-  auto saturating = heavy.Spin(2500);
-  std::this_thread::sleep_for(milliseconds(200));
-  const RequestLatency shared = Latencies(light.Start(kRequests)->Wait());
-  saturating->Wait();
-  Print("alone", alone);
-  Print("weight 100 beside weight 1", shared);
+  const RequestLatency shared = RequestsBesideASaturatingPod(heavy, light, kRequests).requests;
+  PrintLatency("alone", alone);
+  PrintLatency("weight 100 beside weight 1", shared);
   // It takes the device over when its request arrives, instead of waiting
   // for the heavy pod's 50 ms slot.
   EXPECT_LT(shared.p50_ms, alone.p50_ms + 2.0);
@@ -143,12 +123,9 @@ TEST(PriorityTest, ARestartedLimiterKeepsThePodsClass) {
   latency.KillLimiter(SIGKILL);
   latency.env().erase("VSLICE_PRIORITY");
   latency.StartLimiter();
-  auto saturating = bulk.Spin(2500);
-  std::this_thread::sleep_for(milliseconds(200));
-  const RequestLatency shared = Latencies(latency.Start(kRequests)->Wait());
-  saturating->Wait();
-  Print("high after its limiter restarted", shared);
-  EXPECT_LT(shared.p99_ms, alone.p99_ms + kMarginMs);
+  const RequestLatency shared = RequestsBesideASaturatingPod(bulk, latency, kRequests).requests;
+  PrintLatency("high after its limiter restarted", shared);
+  EXPECT_LT(shared.p99_ms, alone.p99_ms + kLatencyMarginMs);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -273,6 +274,17 @@ RequestLatency Latencies(const ProcessResult& r) {
     return at == std::string::npos ? -1.0 : std::stod(line.substr(at + name.size() + 1)) / 1000.0;
   };
   return RequestLatency{field("p50_us"), field("p99_us"), field("max_us")};
+}
+
+void PrintLatency(const std::string& what, const RequestLatency& l) {
+  std::printf("[ latency ] %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", what.c_str(), l.p50_ms,
+              l.p99_ms, l.max_ms);
+}
+
+std::map<std::string, std::string> With(std::map<std::string, std::string> env,
+                                        const std::map<std::string, std::string>& more) {
+  env.insert(more.begin(), more.end());
+  return env;
 }
 
 }  // namespace vslice::testing

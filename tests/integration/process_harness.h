@@ -87,6 +87,18 @@ struct RequestLatency {
 };
 RequestLatency Latencies(const ProcessResult& r);
 
+// "[ latency ] WHAT: p50 A ms, p99 B ms, max C ms" on stdout.
+void PrintLatency(const std::string& what, const RequestLatency& l);
+
+// What a busy 2-core test machine adds to a request's tail on its own: a
+// thread not scheduled for a few milliseconds. Far below what a request
+// waits behind a saturating pod without priority classes (~100 ms and more).
+inline constexpr double kLatencyMarginMs = 8.0;
+
+// `env` with the entries of `more` it does not have.
+std::map<std::string, std::string> With(std::map<std::string, std::string> env,
+                                        const std::map<std::string, std::string>& more);
+
 }  // namespace vslice::testing
 
 #endif  // VSLICE_TESTS_INTEGRATION_PROCESS_HARNESS_H_
