@@ -359,7 +359,10 @@ void ComputeArbiter::Apply(int device, DeviceState& state, const DeviceObservati
     if (entry != nullptr) entry->device_time_ns.fetch_add(d.charge_ns, std::memory_order_relaxed);
   }
   if (entry != nullptr) {
-    entry->present.store(1);
+    // Present while a live process of the pod uses the device (has launched
+    // there or waits for it): a pod whose processes are gone no longer
+    // counts as sharing the device, though its limiter stays.
+    entry->present.store(o.launches != 0 || o.waiting ? 1 : 0);
     entry->cap.store(o.cap);
     entry->weight.store(o.weight);
     entry->priority.store(static_cast<std::uint32_t>(o.priority));
