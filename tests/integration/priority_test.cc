@@ -54,6 +54,15 @@ TEST(PriorityTest, AHighPriorityRequestWaitsAtMostTheBoundedSlice) {
   // The best-effort pod resumes at once after each request: the requests
   // take ~4% of the device, the holds and hand-overs a few more.
   EXPECT_GT(bulk_share, 0.75);
+
+  // The same without vslice's gate (no registry, no limiter): the request
+  // waits behind the other pod's queue, which is what the bound prevents.
+  Pod plain_bulk(scratch, "plain_bulk", {}, /*registry=*/false);
+  Pod plain_latency(scratch, "plain_latency", kRequestKernels, /*registry=*/false);
+  const RequestLatency plain =
+      RequestsBesideASaturatingPod(plain_bulk, plain_latency, kRequests).requests;
+  PrintLatency("both ungated", plain);
+  EXPECT_GT(plain.p99_ms, alone.p99_ms + 20.0) << "the scenario does not contend";
 }
 
 TEST(PriorityTest, ANormalPodTakesTheDeviceFromABestEffortPod) {
