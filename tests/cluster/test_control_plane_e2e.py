@@ -26,8 +26,8 @@ import jsonpatch  # noqa: E402  (Debian: python3-jsonpatch)
 
 import container_runner  # noqa: E402
 from fake_kubelet import FakeKubelet  # noqa: E402
-from k8s_harness import (ApiServer, BIN, NODE, SIM_LIB, Plugin, make_workdir, sim_uuid,  # noqa: E402
-                         wait_for)
+from k8s_harness import (ApiServer, BIN, NODE, SIM_LIB, Plugin, kill_processes_of, make_workdir,  # noqa: E402
+                         sim_uuid, wait_for)
 
 DEPLOY = os.path.join(HERE, "..", "..", "deploy")
 GPU0 = sim_uuid(0)
@@ -85,11 +85,7 @@ class ControlPlaneEndToEndTest(unittest.TestCase):
         self.addCleanup(self.kill_leftovers)
 
     def kill_leftovers(self):
-        for pid in subprocess.run(["pgrep", "-f", self.work], capture_output=True, text=True).stdout.split():
-            try:
-                os.kill(int(pid), 9)
-            except (ProcessLookupError, ValueError):
-                pass
+        kill_processes_of(self.work)
 
     def post(self, daemon, path, body):
         req = urllib.request.Request(f"https://localhost:{daemon.port}{path}", data=json.dumps(body).encode(),

@@ -91,6 +91,17 @@ gated_captures() {  # NAME ENV...: the capture probe and the PyTorch graph check
   grep -q '^check ' "$logs/${name}_torch.txt" ||
     check "${name}_torch_ran" 1 "$(tail -3 "$logs/${name}_torch.txt" | tr '\n' ' ')"
 }
+# captures_beside NAME STEP "POD ENV" "NEIGHBOUR ENV": the captures in a pod
+# while a neighbour pod runs the probe's STEP.
+captures_beside() {
+  local name=$1 step=$2 pod_env=$3 neighbour_env=$4
+  env $neighbour_env "$build/bin/vslice_probe" "$step" >"$logs/${name}_neighbour.txt" 2>&1 &
+  local neighbour_pid=$!
+  sleep 1
+  gated_captures "$name" $pod_env
+  kill "$neighbour_pid" 2>/dev/null
+  wait "$neighbour_pid" 2>/dev/null
+}
 capped="$(pod capture_capped 8g) CUDA_DEVICE_SM_LIMIT=50"
 start_limiter $capped
 gated_captures capped50 $capped
@@ -99,12 +110,7 @@ shared="$(pod capture_shared 8g) $registry VSLICE_WEIGHT=20"
 neighbour="$(pod capture_neighbour 8g) $registry VSLICE_WEIGHT=40"
 start_limiter $shared
 start_limiter $neighbour
-env $neighbour "$build/bin/vslice_probe" spin:20000 >"$logs/capture_neighbour.txt" 2>&1 &
-neighbour_pid=$!
-sleep 1
-gated_captures shared_weight20 $shared
-kill "$neighbour_pid" 2>/dev/null
-wait "$neighbour_pid" 2>/dev/null
+captures_beside shared_weight20 spin:20000 "$shared" "$neighbour"
 # Each priority class: a high-priority pod beside a busy best-effort one
 # (its processes take the device over), and a best-effort pod beside a
 # high-priority one that sends a request every 20 ms (the best-effort pod
@@ -113,18 +119,8 @@ high="$(pod capture_high 8g) VSLICE_REGISTRY=$work/classes.registry VSLICE_PRIOR
 low="$(pod capture_low 8g) VSLICE_REGISTRY=$work/classes.registry VSLICE_PRIORITY=best-effort"
 start_limiter $high
 start_limiter $low
-env $low "$build/bin/vslice_probe" spin:20000 >"$logs/capture_low_neighbour.txt" 2>&1 &
-neighbour_pid=$!
-sleep 1
-gated_captures high_priority $high
-kill "$neighbour_pid" 2>/dev/null
-wait "$neighbour_pid" 2>/dev/null
-env $high "$build/bin/vslice_probe" requests:1000:4:20 >"$logs/capture_high_neighbour.txt" 2>&1 &
-neighbour_pid=$!
-sleep 1
-gated_captures best_effort $low
-kill "$neighbour_pid" 2>/dev/null
-wait "$neighbour_pid" 2>/dev/null
+captures_beside high_priority spin:20000 "$high" "$low"
+captures_beside best_effort requests:1000:4:20 "$low" "$high"
 kill "${limiter_pids[@]}" 2>/dev/null
 wait "${limiter_pids[@]}" 2>/dev/null
 

@@ -222,6 +222,17 @@ def sim_uuid(index):
     return f"GPU-{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
+def kill_processes_of(work):
+    """Kills every process with `work` (a test's folder) in its command line:
+    limiters the interceptor started for the pods outlive their pods by a few
+    seconds, and only processes naming this test's folder are ours."""
+    for pid in subprocess.run(["pgrep", "-f", work], capture_output=True, text=True).stdout.split():
+        try:
+            os.kill(int(pid), 9)
+        except (ProcessLookupError, ValueError):
+            pass
+
+
 def make_workdir():
     return tempfile.mkdtemp(prefix="vslice-k8s-")
 

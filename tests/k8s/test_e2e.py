@@ -8,13 +8,13 @@ every container while they run."""
 
 import os
 import re
-import subprocess
 import time
 import unittest
 import urllib.request
 
 import container_runner
-from k8s_harness import BIN, SIM_LIB, container, hami_pod, set_up_node, sim_uuid, start_plugin, wait_for
+from k8s_harness import (BIN, SIM_LIB, container, hami_pod, kill_processes_of, set_up_node, sim_uuid,
+                         start_plugin, wait_for)
 
 GPU0 = sim_uuid(0)
 MIB = 1 << 20
@@ -35,14 +35,7 @@ class EndToEndTest(unittest.TestCase):
         print(f"containers run in mode: {container_runner.MODE}")
 
     def kill_leftovers(self):
-        # Limiters the interceptor started for the pods outlive their pods by
-        # a few seconds; only processes with this test's folder in their
-        # command line are ours.
-        for pid in subprocess.run(["pgrep", "-f", self.work], capture_output=True, text=True).stdout.split():
-            try:
-                os.kill(int(pid), 9)
-            except (ProcessLookupError, ValueError):
-                pass
+        kill_processes_of(self.work)
 
     def allocate(self, name, annotation, containers, shares):
         hami_pod(self.api, "team", name, annotation, containers)
