@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
   }
   setenv("ASAN_OPTIONS", "$ASAN_OPTIONS", 0);
   setenv("UBSAN_OPTIONS", "$UBSAN_OPTIONS", 0);
+  /* vslice run preloads the interceptor beside itself by default, which in
+   * this build is instrumented; any command it starts (a system program
+   * too) gets the regular build's instead. */
+  if (strcmp(name, "vslice") == 0) setenv("VSLICE_LIBRARY", "$plain/lib/libvslice.so", 0);
   execv(real, argv);
   perror(real);
   return 127;
