@@ -1,5 +1,7 @@
 #include "cli/status_format.h"
 
+#include <algorithm>
+
 #include "cli/json_writer.h"
 #include "cli/report_fields.h"
 #include "cli/text_table.h"
@@ -212,8 +214,8 @@ constexpr std::string_view kRegistryDeviceTable[] = {"device", "uuid", "holder_p
                                                      "takeovers"};
 // The node view: a row per pod and device (after POD, before LIMITER).
 constexpr std::string_view kNodeRow[] = {"device",      "used_bytes", "quota_bytes",
-                                         "cap_percent", "weight",     "device_time_share_percent",
-                                         "processes"};
+                                         "cap_percent", "weight",     "priority",
+                                         "device_time_share_percent", "processes"};
 
 // ---- Text ------------------------------------------------------------------
 
@@ -384,18 +386,39 @@ void NodeText(const StatusView& v, TextLayout layout, std::string* out) {
   *out += head + "\n";
   TextTable table;
   std::vector<std::string> header{"POD"};
-  for (const std::string& c : Columns(kDeviceFields, kNodeRow)) header.push_back(c);
+  for (const std::string& c : Columns(kDeviceFields, kNodeRow)) {
+    if (layout == TextLayout::kCompact && c == "PROCS") continue;
+    header.push_back(c);
+  }
   header.push_back("LIMITER");
   table.AddRow(header);
+  // `top`'s 80 columns: the class in four letters at most, the limiter's pid
+  // without its label, and no PROCS (the pod's own view has its processes).
+  const auto at = [](std::string_view field) {
+    return static_cast<std::size_t>(std::find(std::begin(kNodeRow), std::end(kNodeRow), field) -
+                                    std::begin(kNodeRow));
+  };
+  const std::size_t class_cell = at("priority");
+  const std::size_t processes_cell = at("processes");
+  auto compact = [&](std::vector<std::string>& cells, std::string& limiter) {
+    if (layout != TextLayout::kCompact) return;
+    if (class_cell < cells.size()) {
+      std::string& c = cells[class_cell];
+      c = c == "best-effort" ? "best" : c == "normal" ? "norm" : c;
+    }
+    if (processes_cell < cells.size()) cells.erase(cells.begin() + processes_cell);
+    if (limiter.rfind("pid ", 0) == 0) limiter = limiter.substr(4);
+  };
   auto add = [&](const std::string& pod, std::vector<std::string> cells,
-                 const std::string& limiter) {
+                 std::string limiter) {
+    compact(cells, limiter);
     cells.insert(cells.begin(), ShownName(pod, layout));
     cells.push_back(limiter);
     table.AddRow(std::move(cells));
   };
   for (const PodView& p : v.pods) {
     if (!p.error.empty()) {
-      add(p.name, {"-", "-", "-", "-", "-", "-", "-"}, "unreadable (see the error)");
+      add(p.name, {"-", "-", "-", "-", "-", "-", "-", "-"}, "unreadable (see the error)");
     } else if (p.readable()) {
       const RegionSnapshot& s = p.region;
       for (const DeviceSnapshot& d : s.devices)
@@ -404,7 +427,7 @@ void NodeText(const StatusView& v, TextLayout layout, std::string* out) {
         add(p.name,
             {"-", "0 B", Cell(kOtherDeviceFields, "quota_bytes", s, s.others),
              Cell(kOtherDeviceFields, "cap_percent", s, s.others),
-             Cell(kOtherDeviceFields, "weight", s, s.others), "-",
+             Cell(kOtherDeviceFields, "weight", s, s.others), "-", "-",
              std::to_string(s.processes.size())},
             LimiterCell(s));
       }
@@ -421,10 +444,11 @@ void NodeText(const StatusView& v, TextLayout layout, std::string* out) {
               {Cell(kRegistryPodDeviceFields, "device", of, d), "-", "-",
                Cell(kRegistryPodDeviceFields, "cap_percent", of, d),
                Cell(kRegistryPodDeviceFields, "weight", of, d),
+               Cell(kRegistryPodDeviceFields, "priority", of, d),
                Cell(kRegistryPodDeviceFields, "device_time_share_percent", of, d), "-"},
               limiter);
         }
-        if (e.devices.empty()) add(p.name, {"-", "-", "-", "-", "-", "-", "-"}, limiter);
+        if (e.devices.empty()) add(p.name, {"-", "-", "-", "-", "-", "-", "-", "-"}, limiter);
       }
     }
   }
