@@ -159,6 +159,23 @@ void NodeRegistry::Leave(int pod) {
   UnlockByte(fd_, kRegistryLockBase + pod);
 }
 
+int NodeRegistry::FreeDeadEntries() {
+  if (layout_ == nullptr) return 0;
+  constexpr auto kFree = static_cast<std::uint32_t>(RegistryPodState::kFree);
+  int freed = 0;
+  for (int i = 0; i < kRegistryPods; ++i) {
+    RegistryPod& pod = layout_->pods[i];
+    if (pod.state.load() == kFree) continue;
+    if (!TryLockByte(fd_, kRegistryLockBase + i)) continue;  // alive, or joining
+    DropHolds(*layout_, i);
+    for (RegistryPodDevice& d : pod.devices) d.wants.store(0);
+    pod.state.store(kFree);
+    UnlockByte(fd_, kRegistryLockBase + i);
+    ++freed;
+  }
+  return freed;
+}
+
 int NodeRegistry::DeviceIndex(const std::uint8_t (&uuid)[16]) {
   constexpr auto kUnused = static_cast<std::uint32_t>(RegistryDeviceState::kUnused);
   constexpr auto kClaiming = static_cast<std::uint32_t>(RegistryDeviceState::kClaiming);

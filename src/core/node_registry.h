@@ -41,6 +41,12 @@ class NodeRegistry {
   int Join(const char* name);
   // Gives the entry up (orderly exit): hands on the devices it holds.
   void Leave(int pod);
+  // Frees the entries of limiters that died (their lock is free), so that
+  // the node's views stop listing pods that are gone; Join would reuse such
+  // an entry anyway, this only does it sooner. Returns how many were freed.
+  // Safe beside live limiters: an entry is touched only while this process
+  // holds its lock, which a joining limiter then skips.
+  int FreeDeadEntries();
 
   // The registry index of the device with `uuid`, adding it if new; -1 full.
   int DeviceIndex(const std::uint8_t (&uuid)[16]);

@@ -42,6 +42,7 @@ struct PluginStats {
   std::atomic<std::uint64_t> node_registration_failures{0};
   std::atomic<std::int64_t> last_node_registration_unix{0};
   std::atomic<std::uint64_t> folders_removed{0};
+  std::atomic<std::uint64_t> registry_entries_freed{0};
 };
 
 }  // namespace vslice::dp

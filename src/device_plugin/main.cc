@@ -24,6 +24,7 @@
 #include "device_plugin/nvml_devices.h"
 #include "device_plugin/plugin_config.h"
 #include "device_plugin/plugin_server.h"
+#include "core/node_registry.h"
 #include "kube/client.h"
 
 namespace vslice::dp {
@@ -183,12 +184,14 @@ class Daemon {
   }
 
   // Removes the folders (regions, records, limiter logs) of containers whose
-  // pod is gone or finished.
+  // pod is gone or finished, and the node registry's entries of limiters
+  // that died with their pod.
   void CleanupLoop() {
     while (SleepFor(std::chrono::seconds(config_.cleanup_seconds))) CleanupOnce();
   }
 
   void CleanupOnce() {
+    FreeDeadRegistryEntries();
     std::vector<PodInfo> pods;
     std::string error;
     if (!agent_.NodePods(&pods, &error)) {
@@ -208,6 +211,24 @@ class Daemon {
         stats_.folders_removed.fetch_add(1);
         LogInfo("cleanup: removed %s (its pod is gone)", folder.c_str());
       }
+    }
+  }
+
+  // Needs no pod list: a limiter's lock on its entry says whether it lives.
+  void FreeDeadRegistryEntries() {
+    const std::string path = config_.RegistryPath();
+    if (!std::filesystem::exists(path)) return;  // no pod has run yet
+    NodeRegistry registry;
+    char error[512];
+    if (!registry.OpenExisting(path.c_str(), error, sizeof error)) {
+      LogError("cleanup: node registry %s: %s", path.c_str(), error);
+      return;
+    }
+    const int freed = registry.FreeDeadEntries();
+    if (freed > 0) {
+      stats_.registry_entries_freed.fetch_add(static_cast<std::uint64_t>(freed));
+      LogInfo("cleanup: freed %d node-registry entr%s of limiters that ended", freed,
+              freed == 1 ? "y" : "ies");
     }
   }
 

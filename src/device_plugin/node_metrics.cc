@@ -120,6 +120,7 @@ std::string RenderNodeMetrics(const std::string& node, const std::vector<Physica
       {"vslice_device_plugin_node_registrations_total", &stats.node_registrations},
       {"vslice_device_plugin_node_registration_failures_total", &stats.node_registration_failures},
       {"vslice_device_plugin_folders_removed_total", &stats.folders_removed},
+      {"vslice_device_plugin_registry_entries_freed_total", &stats.registry_entries_freed},
   };
   for (const auto& [name, value] : counters) {
     p.Family(name, "counter", "vslice-device-plugin's count (docs/KUBERNETES.md)");

@@ -6,8 +6,11 @@ pods on one GPU arbitrate through the mounted node registry, NVML inside (what
 nvidia-smi reads) reports the quota, and the node's metrics endpoint reports
 every container while they run."""
 
+import json
 import os
 import re
+import signal
+import subprocess
 import time
 import unittest
 import urllib.request
@@ -24,7 +27,7 @@ PROBE = os.path.join(BIN, "vslice_probe")
 class EndToEndTest(unittest.TestCase):
     def setUp(self):
         set_up_node(self)
-        start_plugin(self, devices=1, memory="16g")
+        start_plugin(self, devices=1, memory="16g", extra=["--cleanup-interval", "1"])
         self.kubelet.wait_registrations(1)
         self.addCleanup(self.kill_leftovers)
         # What the node gives every container besides the plugin's answer: the
@@ -110,6 +113,64 @@ class EndToEndTest(unittest.TestCase):
         self.assertGreater(ks / max(kb, 1), 2.0, (out_b, out_s))
         self.assertLess(ks / max(kb, 1), 4.5, (out_b, out_s))
         self.assertTrue(os.path.exists(os.path.join(self.plugin.registry, "vslice.registry")))
+
+    def registry_pods(self):
+        """The node registry's pods as `vslice status` reads them ([] until a
+        limiter has made the registry)."""
+        path = os.path.join(self.plugin.registry, "vslice.registry")
+        if not os.path.exists(path):
+            return []
+        out = subprocess.run([os.path.join(BIN, "vslice"), "status", "--registry", path, "--interval", "0",
+                              "--json"], env={**self.node_env, "VSLICE_POD_DIR": self.work},
+                             capture_output=True, text=True, timeout=30)
+        registry = json.loads(out.stdout)["registry"] if out.stdout else None
+        self.assertTrue(registry and "pods" in registry, out.stdout + out.stderr)
+        return registry["pods"]
+
+    def test_a_deleted_pods_registry_entry_is_freed(self):
+        # A pod's limiter joins the node registry and keeps its entry for as
+        # long as it lives. Deleting a pod kills its processes, limiter
+        # included (SIGKILL after the grace period), so nobody gives the
+        # entry back: the node's cleanup frees it.
+        (gone,) = self.allocate("gone", f"{GPU0},NVIDIA,1000,0:;", [container("main", {"nvidia.com/gpu": "1"})],
+                                [[f"{GPU0}-0"]])
+        (stays,) = self.allocate("stays", f"{GPU0},NVIDIA,1000,0:;", [container("main", {"nvidia.com/gpu": "1"})],
+                                 [[f"{GPU0}-1"]])
+        g = self.run_container(gone, ["spin:60000"])
+        s = self.run_container(stays, ["spin:60000"])
+        for proc in (g, s):
+            self.addCleanup(self.stop_container, proc)
+        pods = wait_for(lambda: (lambda ps: len([p for p in ps if p["alive"]]) == 2 and ps)(self.registry_pods()),
+                        15, "both pods' limiters in the node registry")
+        uid = self.api.pod("team", "gone")["metadata"]["uid"]
+        gone_entry = [p for p in pods if uid in self.limiter_command(p["limiter_pid"])]
+        self.assertEqual(len(gone_entry), 1, (pods, [self.limiter_command(p["limiter_pid"]) for p in pods]))
+        gone_pid = gone_entry[0]["limiter_pid"]
+
+        g.kill()
+        g.wait()
+        os.kill(gone_pid, signal.SIGKILL)
+        self.api.delete("/api/v1/namespaces/team/pods/gone")
+        left = wait_for(lambda: (lambda ps: all(p["limiter_pid"] != gone_pid for p in ps) and ps)(self.registry_pods()),
+                        10, "the deleted pod's registry entry to be freed")
+        self.assertEqual([p["alive"] for p in left], [True], left)
+        self.assertIn("cleanup: freed 1 node-registry entry", self.plugin.read_log())
+        page = self.metrics()
+        self.assertRegex(page, r'vslice_device_plugin_registry_entries_freed_total\{node="node-a"\} 1\n')
+        self.assertIsNone(s.poll(), "the pod that stays was stopped")
+
+    @staticmethod
+    def stop_container(proc):
+        proc.kill()
+        proc.communicate()
+
+    @staticmethod
+    def limiter_command(pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return ""
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 #include "core/node_registry.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -74,6 +75,58 @@ TEST(NodeRegistry, ALeavingPodHandsItsDevicesToNobody) {
   r.Leave(pod);
   EXPECT_TRUE(Holder::Decode(d.holder.load()).none());
   EXPECT_GT(d.changes.load(), changes) << "waiters are not told";
+  unlink(path.c_str());
+}
+
+// The device plugin frees the entries of pods that are gone. A limiter
+// killed while holding a device leaves an active entry and a holder word
+// behind; only that entry may go, never a live limiter's.
+TEST(NodeRegistry, FreeingDeadEntriesKeepsTheLiveOnes) {
+  const std::string path = TempRegistry();
+  char error[512];
+  NodeRegistry live;
+  ASSERT_TRUE(live.Open(path.c_str(), error, sizeof error)) << error;
+  const int live_pod = live.Join("live");
+  ASSERT_GE(live_pod, 0);
+  const std::uint8_t uuid[16] = {7};
+  const int device = live.DeviceIndex(uuid);
+  ASSERT_GE(device, 0);
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    NodeRegistry dying;
+    char child_error[512];
+    if (!dying.Open(path.c_str(), child_error, sizeof child_error)) _exit(2);
+    const int pod = dying.Join("killed");
+    if (pod < 0) _exit(3);
+    dying.layout()->pods[pod].devices[device].wants.store(1);
+    if (!ChangeHolder(dying.layout()->devices[device], 0, Holder{pod, PriorityClass::kNormal})) {
+      _exit(4);
+    }
+    _exit(0);  // no Leave: as if killed
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+
+  RegistryLayout& layout = *live.layout();
+  const int dead_pod = Holder::Decode(layout.devices[device].holder.load()).pod;
+  ASSERT_GE(dead_pod, 0);
+  ASSERT_NE(dead_pod, live_pod);
+  constexpr auto kActive = static_cast<std::uint32_t>(RegistryPodState::kActive);
+  ASSERT_EQ(layout.pods[dead_pod].state.load(), kActive);
+
+  NodeRegistry sweeper;
+  ASSERT_TRUE(sweeper.OpenExisting(path.c_str(), error, sizeof error)) << error;
+  EXPECT_EQ(sweeper.FreeDeadEntries(), 1);
+  EXPECT_EQ(layout.pods[dead_pod].state.load(),
+            static_cast<std::uint32_t>(RegistryPodState::kFree));
+  EXPECT_EQ(layout.pods[dead_pod].devices[device].wants.load(), 0u);
+  EXPECT_TRUE(Holder::Decode(layout.devices[device].holder.load()).none());
+  EXPECT_EQ(layout.pods[live_pod].state.load(), kActive);
+  EXPECT_TRUE(sweeper.PodAlive(live_pod));
+  EXPECT_EQ(sweeper.FreeDeadEntries(), 0) << "a live entry or a freed one was freed again";
   unlink(path.c_str());
 }
 
