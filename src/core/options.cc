@@ -420,6 +420,12 @@ void FormatOptionError(char (&out)[kOptionErrorLength], const char* name, const 
   std::snprintf(out, kOptionErrorLength, "%s=\"%s\" %s%s%s%s: expected %s; %s until it is fixed",
                 name, shown, problem, why != nullptr ? " (" : "", why != nullptr ? why : "",
                 why != nullptr ? ")" : "", expected, consequence);
+  // The consequence may name a path made from another variable (the pod
+  // folder under VSLICE_RUN_DIR): a line is printed, never raw bytes.
+  for (char* c = out; *c != '\0'; ++c) {
+    const unsigned char b = static_cast<unsigned char>(*c);
+    if (b < 0x20 || b >= 0x7f) *c = '?';
+  }
 }
 
 Options LoadOptions(EnvLookup lookup, void* context) {

@@ -150,7 +150,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!Terminated(o.errors[i], sizeof o.errors[i])) Fail("an error line is not terminated");
     if (o.errors[i][0] == '\0') Fail("an empty error line");
     for (const char* c = o.errors[i]; *c != '\0'; ++c) {
-      if (*c < 0x20 || *c > 0x7e) Fail("an error line holds an unprintable byte");
+      if (*c < 0x20 || *c > 0x7e) {
+        std::string shown;  // the line, its unprintable bytes as \xNN
+        for (const char* e = o.errors[i]; *e != '\0'; ++e) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(*e));
+          shown += (*e < 0x20 || *e > 0x7e) ? std::string(hex) : std::string(1, *e);
+        }
+        std::fprintf(stderr, "fuzz_options: error line: %s\n", shown.c_str());
+        Fail("an error line holds an unprintable byte");
+      }
     }
   }
   if (o.memory_limit_invalid) {

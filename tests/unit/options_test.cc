@@ -296,6 +296,26 @@ TEST(OptionsErrors, ValueIsSanitized) {
   EXPECT_EQ(std::strchr(o.errors[0], '\n'), nullptr);
 }
 
+// A consequence can name what another variable made: here the pod folder
+// falls back to one under a run folder with non-ASCII and control bytes in
+// its name. The line shows them as '?', as it shows values.
+TEST(OptionsErrors, AConsequenceNamingAnotherVariablesPathIsSanitized) {
+  const Options o = Load({{"VSLICE_RUN_DIR", "/x.c\x9c\x01\xfc"}, {"VSLICE_POD_DIR", "rel"}});
+  ASSERT_GE(o.error_count, 1);
+  bool found = false;
+  for (int i = 0; i < o.error_count && i < kMaxOptionErrors; ++i) {
+    const std::string line = o.errors[i];
+    for (const char c : line) {
+      EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "byte " << static_cast<int>(c) << " in " << line;
+    }
+    if (StartsWith(line, "VSLICE_POD_DIR=")) {
+      found = true;
+      EXPECT_TRUE(Contains(line, "/x.c???/pods until it is fixed")) << line;
+    }
+  }
+  EXPECT_TRUE(found) << "no line for VSLICE_POD_DIR";
+}
+
 TEST(OptionsErrors, CountsBeyondWhatIsStored) {
   std::map<std::string, std::string> vars;
   for (int i = 0; i < 12; ++i) vars["CUDA_DEVICE_MEMORY_LIMIT_" + std::to_string(i)] = "bad";
