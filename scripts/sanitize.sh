@@ -33,7 +33,10 @@ plain="${VSLICE_BUILD_DIR:-$root/build}"
 jobs="$(nproc)"
 
 if [ ! -f "$build/build.ninja" ]; then
+  # -O1 and line tables: what the sanitizers need for their checks and
+  # reports, at under half the compile time of -O2 -g.
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSLICE_SANITIZE=ON \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DVSLICE_BUILD_BENCH=OFF -DVSLICE_BUILD_FUZZERS=OFF >/dev/null
 fi
 cmake --build "$build" -- -j"$jobs" >&2
