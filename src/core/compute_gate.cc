@@ -206,6 +206,15 @@ void ComputeGate::RingLimiter() {
   FutexWakeAll(header.limiter_wake);
 }
 
+void ComputeGate::UngateIfLimiterGone(int device) {
+  if (LimiterAlive()) return;
+  // Never wait on a dead limiter: run ungated until one adopts the pod.
+  std::uint32_t managed = 1;
+  if (quota_.region().layout()->header.compute_managed.compare_exchange_strong(managed, 0)) {
+    Log(LogLevel::kWarning, "the pod's limiter is gone; device %d runs ungated", device);
+  }
+}
+
 void ComputeGate::Wait(int device, DeviceGate& gate, const Refusal& refusal) {
   RegionLayout& layout = *quota_.region().layout();
   RegionHeader& header = layout.header;
@@ -223,24 +232,13 @@ void ComputeGate::Wait(int device, DeviceGate& gate, const Refusal& refusal) {
   if (refusal.word == &gate.open) {
     while (gate.open.load() == 0 && header.compute_managed.load() != 0) {
       FutexWait(gate.open, 0, kGateWaitSliceNs);
-      if (gate.open.load() == 0 && !LimiterAlive()) {
-        // Never wait on a dead limiter: run ungated until one adopts the pod.
-        std::uint32_t managed = 1;
-        if (header.compute_managed.compare_exchange_strong(managed, 0)) {
-          Log(LogLevel::kWarning, "the pod's limiter is gone; device %d runs ungated", device);
-        }
-      }
+      if (gate.open.load() == 0) UngateIfLimiterGone(device);
     }
   } else if (refusal.word != nullptr) {
     // Another pod holds the device: wait for a change of holder (or for the
     // limiter to close the gate meanwhile; the caller looks again).
     FutexWait(*refusal.word, refusal.seen, kDeviceWaitSliceNs);
-    if (!LimiterAlive()) {
-      std::uint32_t managed = 1;
-      if (header.compute_managed.compare_exchange_strong(managed, 0)) {
-        Log(LogLevel::kWarning, "the pod's limiter is gone; device %d runs ungated", device);
-      }
-    }
+    UngateIfLimiterGone(device);
   }
   if (mine != nullptr) mine->fetch_sub(1);
   gate.waiting.fetch_sub(1);

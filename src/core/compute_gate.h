@@ -99,6 +99,8 @@ class ComputeGate {
   void Wait(int device, DeviceGate& gate, const Refusal& refusal);
   void RingLimiter();
   bool LimiterAlive();
+  // A waiter's check: with the limiter dead, the pod runs ungated (said once).
+  void UngateIfLimiterGone(int device);
   void StartDrainer();
   void DrainLoop();
   void DrainRequested(ProcessSlot& slot);

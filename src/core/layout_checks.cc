@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/admission.h"
+
 namespace vslice {
 namespace {
 
@@ -275,10 +277,10 @@ bool PodActive(const G& l, int p) {
 // A holder word (core/admission.h): 0 for nobody, else a priority class in
 // the high bits and a pod entry + 1 in the low 16.
 bool HolderWord(const G& l, int d) {
+  // Decode reads an invalid word as nobody (or the default class): only a
+  // valid word survives the round trip.
   const std::uint32_t word = l.devices[d].holder.load();
-  const std::uint32_t entry = word & 0xffffu;
-  return word == 0 || (entry >= 1 && entry <= static_cast<std::uint32_t>(kRegistryPods) &&
-                       (word >> 16) < kPriorityClassCount);
+  return Holder::Decode(word).Encode() == word;
 }
 // A name ends within its bytes and holds no control character (it is shown).
 bool NameShowable(const G& l, int p) {

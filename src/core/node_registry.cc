@@ -164,13 +164,9 @@ int NodeRegistry::FreeDeadEntries() {
   constexpr auto kFree = static_cast<std::uint32_t>(RegistryPodState::kFree);
   int freed = 0;
   for (int i = 0; i < kRegistryPods; ++i) {
-    RegistryPod& pod = layout_->pods[i];
-    if (pod.state.load() == kFree) continue;
+    if (layout_->pods[i].state.load() == kFree) continue;
     if (!TryLockByte(fd_, kRegistryLockBase + i)) continue;  // alive, or joining
-    DropHolds(*layout_, i);
-    for (RegistryPodDevice& d : pod.devices) d.wants.store(0);
-    pod.state.store(kFree);
-    UnlockByte(fd_, kRegistryLockBase + i);
+    Leave(i);  // as its limiter would have, lock included
     ++freed;
   }
   return freed;
