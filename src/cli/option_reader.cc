@@ -52,4 +52,13 @@ std::vector<std::string> OptionReader::rest() const {
                                   args_.end());
 }
 
+PriorityClass PriorityOption(const std::string& option, const std::string& value) {
+  PriorityClass c;
+  if (!ParsePriorityClass(value.c_str(), &c)) {
+    throw UsageError("bad value '" + value + "' for " + option +
+                     ": expected high, normal or best-effort");
+  }
+  return c;
+}
+
 }  // namespace vslice::cli

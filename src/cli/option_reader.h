@@ -17,7 +17,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/priority_class.h"
+
 namespace vslice::cli {
+
+// The value of `option` as a priority class (high, normal, best-effort);
+// a UsageError naming the option and the accepted names otherwise.
+PriorityClass PriorityOption(const std::string& option, const std::string& value);
 
 class OptionReader {
  public:

@@ -65,7 +65,6 @@ bool TakeSnapshot(const PodRegion& region, const std::string& path, RegionSnapsh
     dev.gate_open = gate.open.load() != 0;
     dev.priority = PriorityClassFromWord(gate.priority.load());
     dev.inflight_launches = gate.inflight_launches.load();
-    dev.bounded = dev.inflight_launches != 0;
     dev.preempted = gate.preempted.load();
     dev.waiting = gate.waiting.load();
     dev.device_time_ns = gate.device_time_ns.load();

@@ -30,8 +30,7 @@ struct DeviceSnapshot {
   std::uint32_t weight = 1;  // 1..1000 (0 in the region reads as 1)
   PriorityClass priority = kDefaultPriorityClass;
   bool gate_open = false;
-  bool bounded = false;                 // a bound on launches in flight
-  std::uint32_t inflight_launches = 0;  // that bound, per process; 0: none
+  std::uint32_t inflight_launches = 0;  // bound on launches in flight, per process; 0: none
   std::uint64_t preempted = 0;          // times another pod took the device over
   std::uint32_t waiting = 0;         // threads waiting at the closed gate
   std::uint64_t device_time_ns = 0;  // device time charged to the pod, ever

@@ -70,12 +70,7 @@ RunOptions ParseRunOptions(const std::vector<std::string>& args) {
       }
       o.weight = static_cast<int>(weight.value);
     } else if (r.Is("--priority")) {
-      const std::string value = r.Value();
-      PriorityClass c;
-      if (!ParsePriorityClass(value.c_str(), &c)) {
-        throw UsageError(Bad("--priority", value, nullptr) + ": expected high, normal or best-effort");
-      }
-      o.priority = c;
+      o.priority = PriorityOption("--priority", r.Value());
     } else if (r.Is("--pod")) {
       o.pod = r.Value();
       CheckPodName("--pod", o.pod);

@@ -71,13 +71,7 @@ int SetCommand(const std::vector<std::string>& args) {
     } else if (r.Is("--weight")) {
       weight = static_cast<int>(IntOption("--weight", r.Value(), 1, 1000));
     } else if (r.Is("--priority")) {
-      const std::string value = r.Value();
-      PriorityClass c;
-      if (!ParsePriorityClass(value.c_str(), &c)) {
-        throw UsageError("bad value '" + value + "' for --priority: expected high, normal or "
-                         "best-effort");
-      }
-      priority = c;
+      priority = PriorityOption("--priority", r.Value());
     } else if (r.Is("--memory")) {
       const std::string value = r.Value();
       const SizeResult size = ParseByteSizeWithReason(value);

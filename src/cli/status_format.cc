@@ -73,7 +73,8 @@ constexpr Field<RegionSnapshot, DeviceSnapshot> kDeviceFields[] = {
        return s.compute_managed ? V::Bool(d.gate_open) : V::Null();
      },
      "-", "open", "closed"},
-    {"bounded", nullptr, [](const auto&, const auto& d) { return V::Bool(d.bounded); }},
+    {"bounded", nullptr,
+     [](const auto&, const auto& d) { return V::Bool(d.inflight_launches != 0); }},
     {"inflight_launches", nullptr,
      [](const auto&, const auto& d) { return V::Count(d.inflight_launches); }},
     {"preempted", nullptr, [](const auto&, const auto& d) { return V::Count(d.preempted); }},

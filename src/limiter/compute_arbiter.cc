@@ -111,7 +111,7 @@ std::uint64_t ComputeArbiter::Pass(std::uint64_t now) {
     // state (hiding us from arbitration) lasts one pass at most.
     if (entry.state.load(std::memory_order_relaxed) != ActivePod()) entry.state.store(ActivePod());
   }
-  if (!managed) return now + 5'000'000;
+  if (!managed) return now + kIdlePassNs;
 
   // Slots at or beyond the last active one need no scanning this pass.
   int limit = 0;
@@ -120,7 +120,7 @@ std::uint64_t ComputeArbiter::Pass(std::uint64_t now) {
   }
   slot_limit_ = limit;
 
-  std::uint64_t next = now + 5'000'000;
+  std::uint64_t next = now + kIdlePassNs;
   for (int d = 0; d < kMaxDevices; ++d) {
     DeviceState& state = devices_[d];
     const PodView view = ViewPod(d);
@@ -132,7 +132,7 @@ std::uint64_t ComputeArbiter::Pass(std::uint64_t now) {
       next = std::min(next, state.next_pass_at);
       continue;
     }
-    PassDevice(d, state, now);
+    PassDevice(d, state, view, now);
     next = std::min(next, state.next_pass_at);
   }
   return next;
@@ -255,29 +255,23 @@ void ComputeArbiter::ViewNode(DeviceState& state, PriorityClass mine, DeviceObse
     if (!Outranks(mine, theirs)) o.peers_present = true;
     if (p == holder.pod) o.holder_virtual_time = vt;
     if (entry.wants.load() == 0) continue;
-    const Candidate c{true, theirs, vt, p};
-    const Candidate& best = o.best_other;
-    if (!best.valid || Outranks(theirs, best.priority) ||
-        (theirs == best.priority && (vt < best.virtual_time ||
-                                     (vt == best.virtual_time && p < best.entry)))) {
-      o.best_other = c;
-    }
+    if (GoesBefore(theirs, vt, p, o.best_other)) o.best_other = Candidate{true, theirs, vt, p};
   }
 }
 
-void ComputeArbiter::PassDevice(int device, DeviceState& state, std::uint64_t now) {
+void ComputeArbiter::PassDevice(int device, DeviceState& state, const PodView& view,
+                                std::uint64_t now) {
   RegionLayout& layout = *region_.layout();
   DeviceGate& gate = layout.gates[device];
   ResolveRegistryDevice(device, state);
 
   DeviceObservation o;
   o.now = now;
-  const PodView view = ViewPod(device);
   o.launches = view.launches;
   o.waiting = view.waiting;
   o.drained = view.drained;
   o.drained_at = view.drained_at;
-  o.weight = std::clamp<std::uint32_t>(gate.weight.load(), 1, 1000);
+  o.weight = std::clamp<std::uint32_t>(gate.weight.load(), kMinWeight, kMaxWeight);
   o.priority = PriorityClassFromWord(gate.priority.load());
   ViewNode(state, o.priority, o);
   o.cap = EffectiveCap(gate, o.others_present);

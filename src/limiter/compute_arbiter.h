@@ -68,7 +68,7 @@ class ComputeArbiter {
 
   // Returns the earliest time a device wants its next pass.
   std::uint64_t Pass(std::uint64_t now);
-  void PassDevice(int device, DeviceState& state, std::uint64_t now);
+  void PassDevice(int device, DeviceState& state, const PodView& view, std::uint64_t now);
   PodView ViewPod(int device) const;
   bool DrainAcknowledged(int device, DeviceState& state, std::uint64_t now);
   // The node's side of the observation (holder, neighbours, clocks).

@@ -14,15 +14,14 @@ std::uint64_t ToVirtual(std::uint64_t ns, std::uint32_t weight) {
   return ns > UINT64_MAX / kVirtualTimeScale ? UINT64_MAX / w : ns * kVirtualTimeScale / w;
 }
 
-// The order in which pods go next: class, then virtual time, then entry.
+}  // namespace
+
 bool GoesBefore(PriorityClass a_class, std::uint64_t a_vt, int a_entry, const Candidate& b) {
   if (!b.valid) return true;
   if (a_class != b.priority) return Outranks(a_class, b.priority);
   if (a_vt != b.virtual_time) return a_vt < b.virtual_time;
   return a_entry < b.entry;
 }
-
-}  // namespace
 
 bool DevicePolicy::Busy(const DeviceObservation& o) {
   // Launches of live processes only grow; a total that drops means a process

@@ -60,6 +60,11 @@ struct Candidate {
   int entry = 0;
 };
 
+// The order in which pods go next: class, then virtual time, then entry.
+// True when a pod of `a_class` at virtual time `a_vt` in entry `a_entry`
+// goes before `b` (any pod goes before no candidate).
+bool GoesBefore(PriorityClass a_class, std::uint64_t a_vt, int a_entry, const Candidate& b);
+
 // What the limiter saw of the pod and the device this pass.
 struct DeviceObservation {
   std::uint64_t now = 0;
@@ -125,7 +130,6 @@ class DevicePolicy {
   bool holding() const { return phase_ == Phase::kHolding; }
   bool wanted() const { return wanted_; }
   std::uint64_t virtual_time() const { return virtual_time_; }
-  double tokens_ns() const { return tokens_ns_; }
   const PolicySettings& settings() const { return settings_; }
   PolicySettings& settings() { return settings_; }
 
