@@ -49,6 +49,7 @@ class Dcmi final : public DeviceSource {
       *error = "dcmi_get_card_num_list failed: " + std::to_string(r);
       return false;
     }
+    const std::string model = "Ascend" + ChipName();  // one kind of chip per node
     for (int i = 0; i < count; ++i) {
       const int card = cards[i];
       const int chip = 0;  // one chip per card for the chips HAMi shares
@@ -60,7 +61,7 @@ class Dcmi final : public DeviceSource {
       d.index = logic;
       d.memory_bytes = hbm.memory_size << 20;
       d.uuid = Uuid(card, chip);
-      d.model = "Ascend" + ChipName();
+      d.model = model;
       devices->push_back(d);
     }
     return true;

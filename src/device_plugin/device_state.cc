@@ -2,23 +2,10 @@
 
 namespace vslice::dp {
 
-namespace {
-bool Same(const std::vector<PhysicalDevice>& a, const std::vector<PhysicalDevice>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].uuid != b[i].uuid || a[i].healthy != b[i].healthy || a[i].index != b[i].index ||
-        a[i].memory_bytes != b[i].memory_bytes || a[i].numa != b[i].numa || a[i].model != b[i].model) {
-      return false;
-    }
-  }
-  return true;
-}
-}  // namespace
-
 bool DeviceState::Set(std::vector<PhysicalDevice> devices) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (version_ != 0 && Same(devices_, devices)) return false;
+    if (version_ != 0 && devices_ == devices) return false;
     devices_ = std::move(devices);
     ++version_;
   }

@@ -17,16 +17,18 @@
 
 #include "device_plugin/plugin_config.h"
 #include "device_plugin/types.h"
+#include "hami/names.h"
 
 namespace vslice::dp {
 
-inline constexpr char kNodeLockAnnotation[] = "hami.io/mutex.lock";
-inline constexpr char kBindPhaseAnnotation[] = "hami.io/bind-phase";
-inline constexpr char kBindTimeAnnotation[] = "hami.io/bind-time";
-inline constexpr char kAssignedNodeAnnotation[] = "hami.io/vgpu-node";
-inline constexpr char kBindPhaseAllocating[] = "allocating";
-inline constexpr char kBindPhaseSuccess[] = "success";
-inline constexpr char kBindPhaseFailed[] = "failed";
+// HAMi's names (hami/names.h), as the C strings this agent's code uses.
+inline constexpr const char* kNodeLockAnnotation = hami::kNodeLock.data();
+inline constexpr const char* kBindPhaseAnnotation = hami::kBindPhase.data();
+inline constexpr const char* kBindTimeAnnotation = hami::kBindTime.data();
+inline constexpr const char* kAssignedNodeAnnotation = hami::kAssignedNode.data();
+inline constexpr const char* kBindPhaseAllocating = hami::kBindPhaseAllocating.data();
+inline constexpr const char* kBindPhaseSuccess = hami::kBindPhaseSuccess.data();
+inline constexpr const char* kBindPhaseFailed = hami::kBindPhaseFailed.data();
 // vslice's own: why an allocation failed (HAMi only sets the phase).
 inline constexpr char kAllocateErrorAnnotation[] = "vslice.io/allocate-error";
 // HAMi's operating mode for shared (non-MIG) GPUs.

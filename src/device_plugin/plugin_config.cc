@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "hami/names.h"
+
 namespace vslice::dp {
 
 const char kUsage[] =
@@ -31,16 +33,16 @@ const char kUsage[] =
 
 VendorNames NvidiaNames() {
   VendorNames n;
-  n.common_word = "NVIDIA";
-  n.resource_count = "nvidia.com/gpu";
-  n.resource_memory = "nvidia.com/gpumem";
-  n.resource_memory_percentage = "nvidia.com/gpumem-percentage";
-  n.resource_cores = "nvidia.com/gpucores";
-  n.resource_priority = "nvidia.com/priority";
-  n.register_annotation = "hami.io/node-nvidia-register";
-  n.handshake_annotation = "hami.io/node-handshake";
-  n.to_allocate_annotation = "hami.io/vgpu-devices-to-allocate";
-  n.allocated_annotation = "hami.io/vgpu-devices-allocated";
+  n.common_word = hami::kNvidiaVendor;
+  n.resource_count = hami::kResourceGpu;
+  n.resource_memory = hami::kResourceGpuMem;
+  n.resource_memory_percentage = hami::kResourceGpuMemPercent;
+  n.resource_cores = hami::kResourceGpuCores;
+  n.resource_priority = hami::kResourceGpuPriority;
+  n.register_annotation = hami::kNodeRegister;
+  n.handshake_annotation = hami::kNodeHandshake;
+  n.to_allocate_annotation = hami::kDevicesToAllocate;
+  n.allocated_annotation = hami::kDevicesAllocated;
   n.socket_name = "vslice-nvidia.sock";
   return n;
 }

@@ -1,8 +1,7 @@
 #include "device_plugin/pod_info.h"
 
-#include <charconv>
-
 #include "device_plugin/hami_protocol.h"
+#include "hami/fields.h"
 
 namespace vslice::dp {
 namespace {
@@ -107,9 +106,7 @@ std::optional<PodInfo> PickBindingPod(const std::vector<PodInfo>& pods, const st
     std::string ignored;
     if (!DecodePodDevices(devices->second, &decoded, &ignored) || AllServed(decoded)) continue;
     std::int64_t t = 0;
-    const std::string& text = bind_time->second;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), t);
-    if (ec != std::errc() || end != text.data() + text.size()) continue;
+    if (!hami::ParseWholeInt(bind_time->second, &t)) continue;
     if (t > best_time) {
       best = &p;
       best_time = t;

@@ -20,6 +20,8 @@ struct PhysicalDevice {
   std::uint64_t memory_bytes = 0;
   int numa = 0;  // NUMA node, 0 when unknown
   bool healthy = true;
+
+  bool operator==(const PhysicalDevice&) const = default;
 };
 
 // One device of a container as the scheduler assigned it:

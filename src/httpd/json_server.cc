@@ -61,8 +61,8 @@ void JsonServer::Install() {
 
 bool JsonServer::Listen(const std::string& host, int port, const std::string& cert_file, const std::string& key_file,
                         std::string* error) {
-  tls_ = !cert_file.empty() || !key_file.empty();
-  if (tls_) {
+  const bool tls = !cert_file.empty() || !key_file.empty();
+  if (tls) {
     for (const std::string& f : {cert_file, key_file}) {
       if (f.empty() || !std::ifstream(f).good()) {
         *error = "TLS needs both a certificate and a key file; cannot read \"" + f + "\"";

@@ -47,7 +47,6 @@ class JsonServer {
   bool Listen(const std::string& host, int port, const std::string& cert_file, const std::string& key_file,
               std::string* error);
   int port() const { return port_; }
-  bool tls() const { return tls_; }
   void Stop();
 
  private:
@@ -58,7 +57,6 @@ class JsonServer {
   std::vector<std::tuple<std::string, ProbeHandler, std::string>> gets_;
   std::thread thread_;
   int port_ = 0;
-  bool tls_ = false;
 };
 
 }  // namespace vslice::httpd

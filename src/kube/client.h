@@ -83,8 +83,6 @@ class Client {
                  const std::string& resource_version, int timeout_seconds,
                  const std::function<bool(const WatchEvent&)>& on_event) const;
 
-  const ClusterConfig& config() const { return config_; }
-
  private:
   Response Send(const char* method, const std::string& path, const std::string& query,
                 const std::string* body, const char* content_type) const;
