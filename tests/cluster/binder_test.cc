@@ -82,10 +82,13 @@ TEST_F(SchedulerBindTest, WaitsForAnotherPodsLockAndTakesItWhenReleased) {
   Binder binder = MakeBinder();
   ASSERT_TRUE(binder.Bind(Args("first")).error.empty());
   // The node agent allocates "first" a little later and removes the lock.
+  // The lock goes first: the real agent removes it only while it still
+  // names its pod, and a bind that saw "success" may take it over at once,
+  // which an unconditional removal after the phase would then undo.
   std::thread agent([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    api.PatchPod("default", "first", json{{"metadata", {{"annotations", {{"hami.io/bind-phase", "success"}}}}}});
     api.SetNodeAnnotation("node-a", std::string(hami::kNodeLock), nullptr);
+    api.PatchPod("default", "first", json{{"metadata", {{"annotations", {{"hami.io/bind-phase", "success"}}}}}});
   });
   const auto start = std::chrono::steady_clock::now();
   ExtenderBindingResult r = binder.Bind(Args("second"));
