@@ -10,15 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string NodeLockOf(const json& node) {
-  const json* a = node.contains("metadata") && node["metadata"].contains("annotations")
-                      ? &node["metadata"]["annotations"]
-                      : nullptr;
-  if (a == nullptr || !a->is_object()) return {};
-  auto it = a->find(std::string(hami::kNodeLock));
-  return it != a->end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 json LockPatch(const json& value, const std::string& resource_version) {
   return json{{"metadata", {{"annotations", {{std::string(hami::kNodeLock), value}}},
                             {"resourceVersion", resource_version}}}};
@@ -73,7 +64,7 @@ bool Binder::AcquireLock(const std::string& node, const std::string& ns, const s
       *error = "reading node " + node + ": " + got.error;
       return false;
     }
-    const std::string current = NodeLockOf(got.body);
+    const std::string current = AnnotationOf(got.body, hami::kNodeLock);
     if (!current.empty() && !Stale(current, ns, name)) {
       last_holder = current;
       if (Clock::now() >= deadline) break;
@@ -103,7 +94,7 @@ bool Binder::AcquireLock(const std::string& node, const std::string& ns, const s
 void Binder::ReleaseLock(const std::string& node, const std::string& value) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     ApiResponse got = api_->GetNode(node);
-    if (!got.ok() || NodeLockOf(got.body) != value) return;  // gone, or no longer ours
+    if (!got.ok() || AnnotationOf(got.body, hami::kNodeLock) != value) return;  // gone, or no longer ours
     const std::string rv = got.body.value("/metadata/resourceVersion"_json_pointer, std::string());
     ApiResponse patched = api_->PatchNode(node, LockPatch(nullptr, rv));
     if (patched.ok()) {

@@ -5,17 +5,18 @@
 #include "hami/names.h"
 
 namespace vslice::scheduler {
-namespace {
 
 using nlohmann::json;
 
-std::string Annotation(const json& object, std::string_view key) {
+std::string AnnotationOf(const json& object, std::string_view key) {
   const json* meta = object.contains("metadata") ? &object["metadata"] : nullptr;
   if (meta == nullptr || !meta->contains("annotations") || !(*meta)["annotations"].is_object()) return {};
   const json& a = (*meta)["annotations"];
   auto it = a.find(std::string(key));
   return it != a.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
+
+namespace {
 
 std::string Meta(const json& object, const char* key) {
   auto meta = object.find("metadata");
@@ -93,9 +94,8 @@ void ClusterView::UpsertNode(const json& node) {
   {
     std::unique_lock lock(mu_);
     NodeRecord& r = nodes_[name];
-    r.resource_version = Meta(node, "resourceVersion");
-    r.lock = Annotation(node, hami::kNodeLock);
-    const std::string text = Annotation(node, hami::kNodeRegister);
+    r.lock = AnnotationOf(node, hami::kNodeLock);
+    const std::string text = AnnotationOf(node, hami::kNodeRegister);
     std::vector<hami::RegisteredDevice> devices;
     std::string error;
     const bool read = !text.empty() && hami::DecodeRegisterAnnotation(text, &devices, &error);
@@ -139,9 +139,9 @@ void ClusterView::UpsertPod(const json& pod) {
     if (!terminal && NodeNameOf(pod).empty()) pending_pods_[key] = pod;
     else pending_pods_.erase(key);
 
-    const std::string node = Annotation(pod, hami::kAssignedNode);
-    const std::string allocated = Annotation(pod, hami::kDevicesAllocated);
-    const std::string phase = Annotation(pod, hami::kBindPhase);
+    const std::string node = AnnotationOf(pod, hami::kAssignedNode);
+    const std::string allocated = AnnotationOf(pod, hami::kDevicesAllocated);
+    const std::string phase = AnnotationOf(pod, hami::kBindPhase);
     hami::PodShares shares;
     std::string error;
     const bool holds = !terminal && !node.empty() && !allocated.empty() && phase != hami::kBindPhaseFailed &&

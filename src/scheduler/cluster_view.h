@@ -36,6 +36,10 @@ namespace vslice::scheduler {
 
 using Clock = std::chrono::steady_clock;
 
+// The string annotation `key` of a Kubernetes object; "" when it is absent
+// or not a string.
+std::string AnnotationOf(const nlohmann::json& object, std::string_view key);
+
 struct NodeRecord {
   std::vector<hami::RegisteredDevice> devices;
   std::vector<GpuUse> use;  // one per device
@@ -45,7 +49,6 @@ struct NodeRecord {
   // plugin for it (the agent stopped), whatever the annotation still says.
   bool agent_gone = false;
   std::string lock;  // hami.io/mutex.lock, empty when unlocked
-  std::string resource_version;
 };
 
 // What a pod holds, from its annotations or from a bind's reservation.

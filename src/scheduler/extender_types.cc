@@ -76,10 +76,6 @@ bool ReadNodes(const json& object, std::optional<std::vector<json>>* nodes,
   return true;
 }
 
-json NodeNamesJson(const std::optional<std::vector<std::string>>& names) {
-  return names ? json(*names) : json(nullptr);
-}
-
 json NodesJson(const std::optional<std::vector<json>>& nodes) {
   if (!nodes) return nullptr;
   return json{{"apiVersion", "v1"}, {"kind", "NodeList"}, {"metadata", json::object()}, {"items", *nodes}};
@@ -140,30 +136,6 @@ bool DecodeExtenderFilterResult(const json& j, ExtenderFilterResult* result, std
          ReadString(j, "Error", false, &result->error, error);
 }
 
-bool DecodeHostPriorityList(const json& j, HostPriorityList* list, std::string* error) {
-  list->clear();
-  if (!j.is_array()) {
-    *error = "HostPriorityList is not a JSON list";
-    return false;
-  }
-  for (const json& item : j) {
-    HostPriority p;
-    const json* score = item.is_object() ? Field(item, "Score") : nullptr;
-    if (!item.is_object() || !ReadString(item, "Host", true, &p.host, error) || score == nullptr ||
-        !score->is_number_integer()) {
-      if (error->empty()) *error = "a HostPriority lacks \"Host\" or a whole-number \"Score\"";
-      return false;
-    }
-    p.score = score->get<std::int64_t>();
-    list->push_back(std::move(p));
-  }
-  return true;
-}
-
-json Encode(const ExtenderArgs& args) {
-  return json{{"Pod", args.pod}, {"Nodes", NodesJson(args.nodes)}, {"NodeNames", NodeNamesJson(args.node_names)}};
-}
-
 json Encode(const ExtenderFilterResult& r) { return Encode(ExtenderFilterResult(r)); }
 
 json Encode(ExtenderFilterResult&& r) {
@@ -194,10 +166,6 @@ json Encode(const HostPriorityList& list) {
   json out = json::array();
   for (const HostPriority& p : list) out.push_back({{"Host", p.host}, {"Score", p.score}});
   return out;
-}
-
-json Encode(const ExtenderBindingArgs& a) {
-  return json{{"PodName", a.pod_name}, {"PodNamespace", a.pod_namespace}, {"PodUID", a.pod_uid}, {"Node", a.node}};
 }
 
 json Encode(const ExtenderBindingResult& r) { return json{{"Error", r.error}}; }

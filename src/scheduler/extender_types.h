@@ -69,13 +69,10 @@ struct ExtenderBindingResult {
 bool DecodeExtenderArgs(const nlohmann::json& j, ExtenderArgs* args, std::string* error);
 bool DecodeExtenderBindingArgs(const nlohmann::json& j, ExtenderBindingArgs* args, std::string* error);
 bool DecodeExtenderFilterResult(const nlohmann::json& j, ExtenderFilterResult* result, std::string* error);
-bool DecodeHostPriorityList(const nlohmann::json& j, HostPriorityList* list, std::string* error);
 
-nlohmann::json Encode(const ExtenderArgs& args);
 nlohmann::json Encode(const ExtenderFilterResult& result);
 nlohmann::json Encode(ExtenderFilterResult&& result);  // moves the strings out
 nlohmann::json Encode(const HostPriorityList& list);
-nlohmann::json Encode(const ExtenderBindingArgs& args);
 nlohmann::json Encode(const ExtenderBindingResult& result);
 
 }  // namespace vslice::scheduler

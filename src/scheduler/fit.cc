@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 
+#include "hami/names.h"
 
 namespace vslice::scheduler {
 namespace {
@@ -195,7 +196,7 @@ FitResult FitPod(std::span<const RegisteredDevice> devices, std::span<const GpuU
       return result;
     }
     if (detail == FitDetail::kShares) {
-      for (int i : s.chosen) result.shares.back().push_back({devices[i].id, "NVIDIA", c.MemOn(devices[i].devmem_mib), c.cores});
+      for (int i : s.chosen) result.shares.back().push_back({devices[i].id, std::string(hami::kNvidiaVendor), c.MemOn(devices[i].devmem_mib), c.cores});
     }
   }
   result.fits = true;

@@ -76,7 +76,8 @@ json ReviewPod(const json& review, const MutateOptions& options, int* http_statu
     Mutation m = MutatePod(request.object, request.namespace_, options);
     response.allowed = m.allowed;
     response.message = m.allowed ? m.message : "vslice-webhook: " + m.message;
-    if (m.allowed && m.changed) response.patch = json::diff(request.object, m.pod);
+    // An unchanged pod gives an empty patch, which is not sent.
+    if (m.allowed) response.patch = json::diff(request.object, m.pod);
   }
   return EncodeAdmissionReview(request, response);
 }

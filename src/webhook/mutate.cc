@@ -94,7 +94,6 @@ Mutation MutatePod(const json& pod, const std::string& request_namespace, const 
   const std::string current = spec.value("schedulerName", std::string());
   if (!current.empty() && current != options.scheduler_name &&
       !(current == "default-scheduler" && options.overwrite_default_scheduler)) {
-    m.pod = pod;
     m.message = "the pod names scheduler " + current + "; left to it";
     return m;
   }
@@ -135,7 +134,6 @@ Mutation MutatePod(const json& pod, const std::string& request_namespace, const 
     }
     spec["schedulerName"] = options.scheduler_name;
   }
-  m.changed = m.pod != pod;
   return m;
 }
 

@@ -33,7 +33,6 @@ struct Mutation {
   bool allowed = true;
   std::string message;  // why refused, or why left alone
   nlohmann::json pod;  // the pod as it should be created
-  bool changed = false;
 };
 
 Mutation MutatePod(const nlohmann::json& pod, const std::string& request_namespace, const MutateOptions& options);
