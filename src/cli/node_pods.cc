@@ -57,6 +57,15 @@ std::string PodRegionOrFail(const Options& env, const std::string& name) {
       "and changed by vslice set in its container");
 }
 
+std::string NamedPodRegion(const Options& env, const std::string& region, const std::string& pod) {
+  if (!region.empty() && !pod.empty()) {
+    throw UsageError("--region and --pod both name a pod: give one of them");
+  }
+  if (!region.empty()) return AbsolutePath(region);
+  if (!pod.empty()) return PodRegionOrFail(env, pod);
+  return "";
+}
+
 std::string NoPodsMessage(const Options& env, const std::string& registry_path) {
   std::string where = "no region in " + PodFolder(env) + " (VSLICE_POD_DIR), none at " +
                       env.region_path + " (VSLICE_REGION)";

@@ -25,6 +25,11 @@ std::string FindPodRegion(const Options& env, const std::string& name);
 // it looked and which pods are here when there is none.
 std::string PodRegionOrFail(const Options& env, const std::string& name);
 
+// The pod that --region or --pod names: the region file, absolute; ""
+// when neither is given. A UsageError when both are, and PodRegionOrFail's
+// Failure for a --pod that is not here.
+std::string NamedPodRegion(const Options& env, const std::string& region, const std::string& pod);
+
 // Says where pods were looked for and how to start one:
 // "no pods found: no region in /tmp/vslice/pods, none at /tmp/vslice.region
 // (VSLICE_REGION), no node registry (VSLICE_REGISTRY=off); start one with

@@ -1,6 +1,7 @@
 #include "cli/option_reader.h"
 
 #include "cli/cli_error.h"
+#include "core/size_parse.h"
 
 namespace vslice::cli {
 
@@ -50,6 +51,16 @@ void OptionReader::Unknown() const {
 std::vector<std::string> OptionReader::rest() const {
   return std::vector<std::string>(args_.begin() + static_cast<std::ptrdiff_t>(next_),
                                   args_.end());
+}
+
+long IntOption(const std::string& option, const std::string& value, long lo, long hi,
+               const char* what) {
+  const IntResult r = ParseIntInRangeWithReason(value, lo, hi);
+  if (!r.ok) {
+    throw UsageError("bad value '" + value + "' for " + option + " (" + r.why + "): expected " +
+                     what + " from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return r.value;
 }
 
 PriorityClass PriorityOption(const std::string& option, const std::string& value) {

@@ -21,6 +21,11 @@
 
 namespace vslice::cli {
 
+// The value of `option` as a whole number from `lo` to `hi`; otherwise a
+// UsageError: "bad value 'V' for OPTION (why): expected WHAT from LO to HI".
+long IntOption(const std::string& option, const std::string& value, long lo, long hi,
+               const char* what = "a whole number");
+
 // The value of `option` as a priority class (high, normal, best-effort);
 // a UsageError naming the option and the accepted names otherwise.
 PriorityClass PriorityOption(const std::string& option, const std::string& value);

@@ -54,21 +54,10 @@ RunOptions ParseRunOptions(const std::vector<std::string>& args) {
       }
       o.memory_device[static_cast<int>(index.value)] = size.bytes;
     } else if (r.Is("--compute")) {
-      const std::string value = r.Value();
-      const IntResult pct = ParseIntInRangeWithReason(value, 0, 100);
-      if (!pct.ok) {
-        throw UsageError(Bad("--compute", value, pct.why) +
-                         ": expected a whole number of percent from 0 to 100");
-      }
-      o.compute = static_cast<int>(pct.value);
+      o.compute = static_cast<int>(
+          IntOption("--compute", r.Value(), 0, 100, "a whole number of percent"));
     } else if (r.Is("--weight")) {
-      const std::string value = r.Value();
-      const IntResult weight = ParseIntInRangeWithReason(value, 1, 1000);
-      if (!weight.ok) {
-        throw UsageError(Bad("--weight", value, weight.why) +
-                         ": expected a whole number from 1 to 1000");
-      }
-      o.weight = static_cast<int>(weight.value);
+      o.weight = static_cast<int>(IntOption("--weight", r.Value(), 1, 1000));
     } else if (r.Is("--priority")) {
       o.priority = PriorityOption("--priority", r.Value());
     } else if (r.Is("--pod")) {

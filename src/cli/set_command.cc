@@ -20,21 +20,11 @@
 namespace vslice::cli {
 namespace {
 
-long IntOption(const std::string& option, const std::string& value, long lo, long hi) {
-  const IntResult r = ParseIntInRangeWithReason(value, lo, hi);
-  if (!r.ok) {
-    throw UsageError("bad value '" + value + "' for " + option + " (" + r.why +
-                     "): expected a whole number from " + std::to_string(lo) + " to " +
-                     std::to_string(hi));
-  }
-  return r.value;
-}
-
 // The pod to change: --region, --pod, else the one pod on this host.
 std::string ChosenRegion(const std::string& region, const std::string& pod) {
-  if (!region.empty()) return AbsolutePath(region);
   const Options env = LoadOptionsFromEnvironment();
-  if (!pod.empty()) return PodRegionOrFail(env, pod);
+  const std::string named = NamedPodRegion(env, region, pod);
+  if (!named.empty()) return named;
   const std::vector<std::string> here = NodeRegionPaths(env);
   if (here.empty()) throw Failure(NoPodsMessage(env, ""));
   if (here.size() > 1) {
@@ -94,9 +84,6 @@ int SetCommand(const std::vector<std::string>& args) {
   }
   if (!compute && !weight && !priority && !memory) {
     throw UsageError("nothing to set: give --compute, --weight, --priority or --memory");
-  }
-  if (!region_path.empty() && !pod.empty()) {
-    throw UsageError("--region and --pod both name a pod: give one of them");
   }
   region_path = ChosenRegion(region_path, pod);
   PodRegion region;

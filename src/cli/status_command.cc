@@ -25,16 +25,6 @@ constexpr int kDefaultIntervalMs = 1000;
 constexpr int kMaxIntervalMs = 60000;
 constexpr int kMinTopIntervalMs = 100;
 
-int IntOption(const std::string& option, const std::string& value, long lo, long hi,
-              const char* what) {
-  const IntResult r = ParseIntInRangeWithReason(value, lo, hi);
-  if (!r.ok) {
-    throw UsageError("bad value '" + value + "' for " + option + " (" + r.why + "): expected " +
-                     what + " from " + std::to_string(lo) + " to " + std::to_string(hi));
-  }
-  return static_cast<int>(r.value);
-}
-
 // The options both commands share (--help sets `help`); `extra` handles the
 // rest (returns false for an unknown option).
 template <typename Extra>
@@ -59,8 +49,8 @@ StatusSettings ReadCommonOptions(OptionReader& r, const char* command, int* inte
       }
       s.registry_given = true;
     } else if (r.Is("--interval")) {
-      *interval_ms = IntOption("--interval", r.Value(), min_interval_ms, kMaxIntervalMs,
-                               "a whole number of milliseconds");
+      *interval_ms = static_cast<int>(IntOption("--interval", r.Value(), min_interval_ms,
+                                                kMaxIntervalMs, "a whole number of milliseconds"));
     } else if (!extra(r)) {
       r.Unknown();
     }
@@ -70,12 +60,8 @@ StatusSettings ReadCommonOptions(OptionReader& r, const char* command, int* inte
     throw UsageError("unexpected argument '" + (rest.empty() ? std::string("--") : rest[0]) +
                      "' (" + command + " takes only options)");
   }
-  if (!region.empty() && !pod.empty()) {
-    throw UsageError("--region and --pod both name a pod: give one of them");
-  }
   s.env = LoadOptionsFromEnvironment();
-  if (!region.empty()) s.region_path = AbsolutePath(region);
-  if (!pod.empty()) s.region_path = PodRegionOrFail(s.env, pod);
+  s.region_path = NamedPodRegion(s.env, region, pod);
   s.registry_path = s.registry_given ? AbsolutePath(s.registry_path) : NodeRegistryPath(s.env);
   return s;
 }
