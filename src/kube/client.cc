@@ -173,6 +173,19 @@ SlistPtr Configure(CURL* curl, const ClusterConfig& config, const ClientOptions&
   return SlistPtr(headers);
 }
 
+// A body as JSON; null when empty or not JSON (Reason then quotes the text).
+Json ParseBody(const std::string& raw) {
+  Json body = Json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  return body.is_discarded() ? Json() : body;
+}
+
+// "<what>: <curl's message> (server <server>)".
+std::string CurlFailure(const std::string& what, const char* curl_error, CURLcode code,
+                        const std::string& server) {
+  return what + ": " + (curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code)) +
+         " (server " + server + ")";
+}
+
 }  // namespace
 
 Response Client::Send(const char* method, const std::string& path, const std::string& query,
@@ -199,13 +212,11 @@ Response Client::Send(const char* method, const std::string& path, const std::st
   curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, curl_error);
   const CURLcode code = curl_easy_perform(curl.get());
   if (code != CURLE_OK) {
-    r.error = what + ": " + (curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code)) +
-              " (server " + config_.server + ")";
+    r.error = CurlFailure(what, curl_error, code, config_.server);
     return r;
   }
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &r.status);
-  if (!raw.empty()) r.body = Json::parse(raw, nullptr, /*allow_exceptions=*/false);
-  if (r.body.is_discarded()) r.body = Json();
+  r.body = ParseBody(raw);
   if (r.status < 200 || r.status >= 300) r.error = what + ": " + Reason(r.status, r.body, raw);
   return r;
 }
@@ -287,13 +298,11 @@ Response Client::Watch(const std::string& path, const Selectors& selectors,
     return r;
   }
   if (code != CURLE_OK) {
-    r.error = what + ": " + (curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code)) +
-              " (server " + config_.server + ")";
+    r.error = CurlFailure(what, curl_error, code, config_.server);
     return r;
   }
   if (r.status != 200) {
-    r.body = Json::parse(sink.raw, nullptr, false);
-    if (r.body.is_discarded()) r.body = Json();
+    r.body = ParseBody(sink.raw);
     r.error = what + ": " + Reason(r.status, r.body, sink.raw);
   }
   return r;
