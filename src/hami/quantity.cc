@@ -108,4 +108,15 @@ bool ParseQuantityJson(const nlohmann::json& value, std::int64_t* out, std::stri
   return false;
 }
 
+const nlohmann::json* ContainerResource(const nlohmann::json& container, std::string_view resource) {
+  const auto r = container.find("resources");
+  if (r == container.end() || !r->is_object()) return nullptr;
+  for (const char* section : {"limits", "requests"}) {
+    const auto list = r->find(section);
+    if (list == r->end() || !list->is_object()) continue;
+    if (const auto v = list->find(std::string(resource)); v != list->end()) return &*v;
+  }
+  return nullptr;
+}
+
 }  // namespace vslice::hami

@@ -19,6 +19,10 @@ bool ParseQuantity(std::string_view text, std::int64_t* value, std::string* erro
 // A string or integer JSON value.
 bool ParseQuantityJson(const nlohmann::json& value, std::int64_t* out, std::string* error);
 
+// A pod spec container's quantity for `resource`: its limit, else its
+// request; nullptr when it asks for none.
+const nlohmann::json* ContainerResource(const nlohmann::json& container, std::string_view resource);
+
 }  // namespace vslice::hami
 
 #endif  // VSLICE_HAMI_QUANTITY_H_

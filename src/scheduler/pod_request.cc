@@ -9,22 +9,9 @@ namespace {
 
 using nlohmann::json;
 
-// The container's value for `resource`: its limit, else its request.
-const json* ResourceValue(const json& container, std::string_view resource) {
-  for (const char* section : {"limits", "requests"}) {
-    const json* list = nullptr;
-    if (auto r = container.find("resources"); r != container.end() && r->is_object()) {
-      if (auto s = r->find(section); s != r->end() && s->is_object()) list = &*s;
-    }
-    if (list == nullptr) continue;
-    if (auto v = list->find(std::string(resource)); v != list->end()) return &*v;
-  }
-  return nullptr;
-}
-
 bool ReadResource(const json& container, const std::string& who, std::string_view resource, std::int64_t lo,
                   std::int64_t hi, std::int64_t* out, bool* present, std::string* error) {
-  const json* v = ResourceValue(container, resource);
+  const json* v = hami::ContainerResource(container, resource);
   *present = v != nullptr;
   if (v == nullptr) return true;
   std::string why;

@@ -23,21 +23,11 @@ constexpr Limit kLimits[] = {
     {hami::kResourceGpuPriority, 0, 1, "0 (high) or 1 (normal)"},
 };
 
-const json* Resource(const json& container, std::string_view name) {
-  for (const char* section : {"limits", "requests"}) {
-    const json* r = container.contains("resources") ? &container["resources"] : nullptr;
-    if (r == nullptr || !r->is_object() || !r->contains(section) || !(*r)[section].is_object()) continue;
-    auto it = (*r)[section].find(std::string(name));
-    if (it != (*r)[section].end()) return &*it;
-  }
-  return nullptr;
-}
-
 // Checks ranges; on success fills *values (-1 for absent).
 bool Check(const json& c, const std::string& who, std::int64_t values[5], std::string* error) {
   for (int i = 0; i < 5; ++i) {
     values[i] = -1;
-    const json* v = Resource(c, kLimits[i].resource);
+    const json* v = hami::ContainerResource(c, kLimits[i].resource);
     if (v == nullptr) continue;
     std::string why;
     if (!hami::ParseQuantityJson(*v, &values[i], &why) || values[i] < kLimits[i].lo || values[i] > kLimits[i].hi) {
