@@ -90,25 +90,29 @@ bool ClusterView::RemoveHoldingLocked(const std::string& uid) {
 void ClusterView::UpsertNode(const json& node) {
   const std::string name = Meta(node, "name");
   if (name.empty()) return;
+  // Read and decoded before the lock: filters wait for it.
+  std::string lock_value = AnnotationOf(node, hami::kNodeLock);
+  const std::string text = AnnotationOf(node, hami::kNodeRegister);
+  std::vector<hami::RegisteredDevice> devices;
+  std::string error;
+  const bool read = !text.empty() && hami::DecodeRegisterAnnotation(text, &devices, &error);
+  std::string register_error =
+      text.empty() ? "annotation " + std::string(hami::kNodeRegister) + " is missing (no vslice or HAMi node agent?)"
+      : read       ? std::string()
+                   : "annotation " + std::string(hami::kNodeRegister) + " is unreadable: " + error;
+  // Absent (not reported, or a test's bare node): trust the annotation.
+  const json allocatable = node.value("/status/allocatable"_json_pointer, json::object());
+  const bool agent_gone = allocatable.is_object() && allocatable.contains(std::string(hami::kResourceGpu)) &&
+                          allocatable[std::string(hami::kResourceGpu)] == "0";
   bool freed = false;
   {
     std::unique_lock lock(mu_);
     NodeRecord& r = nodes_[name];
-    r.lock = AnnotationOf(node, hami::kNodeLock);
-    const std::string text = AnnotationOf(node, hami::kNodeRegister);
-    std::vector<hami::RegisteredDevice> devices;
-    std::string error;
-    const bool read = !text.empty() && hami::DecodeRegisterAnnotation(text, &devices, &error);
-    r.register_error = text.empty() ? "annotation " + std::string(hami::kNodeRegister) + " is missing (no vslice or HAMi node agent?)"
-                       : read      ? std::string()
-                                   : "annotation " + std::string(hami::kNodeRegister) + " is unreadable: " + error;
+    r.lock = std::move(lock_value);
+    r.register_error = std::move(register_error);
     r.registered = read;
-    // Absent (not reported, or a test's bare node): trust the annotation.
-    const json allocatable = node.value("/status/allocatable"_json_pointer, json::object());
-    const bool had_gone = r.agent_gone;
-    r.agent_gone = allocatable.is_object() && allocatable.contains(std::string(hami::kResourceGpu)) &&
-                   allocatable[std::string(hami::kResourceGpu)] == "0";
-    if (had_gone && !r.agent_gone) freed = true;
+    if (r.agent_gone && !agent_gone) freed = true;
+    r.agent_gone = agent_gone;
     if (devices != r.devices) {
       freed = freed || devices.size() >= r.devices.size();
       r.devices = std::move(devices);

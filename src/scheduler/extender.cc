@@ -15,7 +15,8 @@ void Extender::Judge(const PodRequest& pod, const std::vector<std::string>& name
   if (own && !own->reserved) own.reset();  // a pod that holds shares for real is not being placed
   std::vector<GpuUse> without_own;
   view_->ForNodes(names, [&](const std::string& name, const NodeRecord* node) {
-    if (node == nullptr || !node->registered) {
+    // Unknown, unregistered, or its agent gone: nothing fits there.
+    if (node == nullptr || !node->registered || node->agent_gone) {
       fn(name, node, FitResult{});
       return;
     }
@@ -110,9 +111,8 @@ HostPriorityList Extender::Prioritize(const ExtenderArgs& args) const {
   preference.reserve(names.size());
   int best = -1;
   Judge(pod, names, gpu_policy, [&](const std::string& name, const NodeRecord* node, const FitResult& fit) {
-    const double p = node != nullptr && node->agent_gone ? 0 : NodePreference(fit, node_policy);
-    const bool usable = fit.fits && !(node != nullptr && node->agent_gone);
-    if (usable && (best < 0 || p > preference[best])) best = static_cast<int>(preference.size());
+    const double p = NodePreference(fit, node_policy);
+    if (fit.fits && (best < 0 || p > preference[best])) best = static_cast<int>(preference.size());
     preference.push_back(p);
     list.push_back({name, 0});
   });
