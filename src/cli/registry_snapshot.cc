@@ -91,9 +91,7 @@ bool RegistryReader::Snapshot(RegistrySnapshot* out, std::string* error) const {
     RegistryDeviceSnapshot dev;
     dev.index = i;
     std::memcpy(dev.uuid, d.uuid, sizeof dev.uuid);
-    const Holder holder = Holder::Decode(d.holder.load());
-    dev.holder = holder.pod;
-    dev.holder_priority = holder.priority;
+    dev.holder = Holder::Decode(d.holder.load());
     dev.handoffs = d.handoffs.load();
     dev.takeovers = d.takeovers.load();
     s.devices.push_back(dev);

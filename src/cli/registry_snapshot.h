@@ -10,18 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "core/admission.h"
 #include "core/priority_class.h"
 #include "core/registry_layout.h"
 
 namespace vslice::cli {
 
-inline constexpr int kNoHolder = -1;
-
 struct RegistryDeviceSnapshot {
   int index = 0;  // the registry's device index (not a CUDA ordinal)
   std::uint8_t uuid[16] = {};
-  int holder = kNoHolder;  // pod entry that holds the device
-  PriorityClass holder_priority = kDefaultPriorityClass;
+  Holder holder;  // the pod entry that holds the device, and its class
   std::uint64_t handoffs = 0;
   std::uint64_t takeovers = 0;
 };

@@ -125,7 +125,7 @@ std::string PodState(const RegistrySnapshot& r, const RegistryPodSnapshot& pod) 
 
 bool Holds(const RegistrySnapshot& r, int entry, int device) {
   for (const RegistryDeviceSnapshot& dev : r.devices) {
-    if (dev.index == device && dev.holder == entry) return true;
+    if (dev.index == device && dev.holder.pod == entry) return true;
   }
   return false;
 }
@@ -135,17 +135,17 @@ constexpr Field<RegistrySnapshot, RegistryDeviceSnapshot> kRegistryDeviceFields[
     {"uuid", "UUID", [](const auto&, const auto& d) { return V::Text(FormatUuid(d.uuid)); }},
     {"holder", nullptr,
      [](const auto&, const auto& d) {
-       return d.holder == kNoHolder ? V::Null() : V::Count(d.holder);
+       return d.holder.none() ? V::Null() : V::Count(d.holder.pod);
      }},
     {"holder_pod", "HOLDER",
      [](const auto& r, const auto& d) {
-       if (d.holder == kNoHolder) return V::Null();
-       const std::string name = r.PodName(d.holder);
-       return V::Text(name.empty() ? "entry " + std::to_string(d.holder) : name);
+       if (d.holder.none()) return V::Null();
+       const std::string name = r.PodName(d.holder.pod);
+       return V::Text(name.empty() ? "entry " + std::to_string(d.holder.pod) : name);
      }},
     {"holder_priority", nullptr,
      [](const auto&, const auto& d) {
-       return d.holder == kNoHolder ? V::Null() : Class(d.holder_priority);
+       return d.holder.none() ? V::Null() : Class(d.holder.priority);
      }},
     {"handoffs", "HANDOFFS", [](const auto&, const auto& d) { return V::Count(d.handoffs); }},
     {"takeovers", "TAKEOVERS", [](const auto&, const auto& d) { return V::Count(d.takeovers); }},
