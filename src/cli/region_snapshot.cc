@@ -81,6 +81,8 @@ bool TakeSnapshot(const PodRegion& region, const std::string& path, RegionSnapsh
 }
 
 void ComputeRates(const RegionSnapshot& before, RegionSnapshot* after) {
+  // A region made again at the same path starts its counters over.
+  if (before.created_unix_ns != after->created_unix_ns) return;
   if (after->now_mono_ns <= before.now_mono_ns) return;
   const std::uint64_t interval = after->now_mono_ns - before.now_mono_ns;
   after->interval_ns = interval;

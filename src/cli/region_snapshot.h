@@ -107,8 +107,9 @@ bool TakeSnapshot(const PodRegion& region, const std::string& path, RegionSnapsh
 
 // Fills `after`'s rates (DeviceSnapshot::share, throttled_rate, and
 // interval_ns) from the counters of `before`, taken earlier from the same
-// region. The share is measured only when the pod's compute was managed in
-// both snapshots.
+// region; nothing when `before` is of a region since made again at its path
+// (another creation time). The share is measured only when the pod's compute
+// was managed in both snapshots.
 void ComputeRates(const RegionSnapshot& before, RegionSnapshot* after);
 
 }  // namespace vslice::cli

@@ -317,5 +317,31 @@ TEST(NodeMetrics, QuotaWithoutARegionYetAndThePluginsHealth) {
   EXPECT_NE(page.find("vslice_device_plugin_kubelet_registered{node=\"n1\"} 1\n"), std::string::npos);
 }
 
+// The metrics endpoint and `vslice status` both rate a region's counters
+// against their last reading. A region made again at the same path (a pod
+// of the same name restarted) has counters of its own, even when they have
+// already grown past the old ones: no rate from the old reading.
+TEST(NodeMetrics, NoRateAcrossARegionMadeAgainAtItsPath) {
+  cli::RegionSnapshot before;
+  before.created_unix_ns = 1000;
+  before.now_mono_ns = 1'000'000'000;
+  before.compute_managed = true;
+  before.devices.resize(1);
+  before.devices[0].device_time_ns = 100'000'000;
+  cli::RegionSnapshot after = before;
+  after.now_mono_ns = 2'000'000'000;
+  after.devices[0].device_time_ns = 400'000'000;
+
+  cli::RegionSnapshot same = after;
+  cli::ComputeRates(before, &same);
+  EXPECT_NEAR(same.devices[0].share, 0.3, 1e-9);
+
+  cli::RegionSnapshot remade = after;
+  remade.created_unix_ns = 2000;
+  cli::ComputeRates(before, &remade);
+  EXPECT_EQ(remade.devices[0].share, -1) << "rated against another region's counters";
+  EXPECT_EQ(remade.interval_ns, 0u);
+}
+
 }  // namespace
 }  // namespace vslice::dp
